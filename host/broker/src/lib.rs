@@ -1,0 +1,1 @@
+//! wasmq-broker (placeholder, filled in by its issue).

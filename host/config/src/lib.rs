@@ -1,0 +1,1 @@
+//! wasmq-config (placeholder, filled in by its issue).

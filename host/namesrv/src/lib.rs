@@ -1,0 +1,1 @@
+//! wasmq-namesrv (placeholder, filled in by its issue).

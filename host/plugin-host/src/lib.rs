@@ -1,0 +1,1 @@
+//! wasmq-plugin-host (placeholder, filled in by its issue).

@@ -1,0 +1,1 @@
+//! wasmq-remoting (placeholder, filled in by its issue).

@@ -1,0 +1,1 @@
+//! wasmq-store (placeholder, filled in by its issue).

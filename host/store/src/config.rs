@@ -1,0 +1,147 @@
+//! Store configuration: a plain struct whose `Default` is RocketMQ 4.9.x `MessageStoreConfig`.
+
+use std::path::PathBuf;
+
+/// How the commit log reaches the disk (`flushDiskType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FlushDiskType {
+    /// `ASYNC_FLUSH`: a background thread flushes every `flush_interval_commit_log_ms`.
+    #[default]
+    AsyncFlush,
+    /// `SYNC_FLUSH`: a put is answered only once its bytes are durable (group commit).
+    SyncFlush,
+}
+
+/// How recovery treats the commit log tail (always truncate to the last valid record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RecoveryMode {
+    /// Validate every record (magic, size, CRC) and truncate at the first invalid one.
+    #[default]
+    TolerateCorruptTail,
+}
+
+/// Store configuration (names follow `MessageStoreConfig`, snake_case).
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// `storePathRootDir` (default `~/store`).
+    pub store_path_root_dir: PathBuf,
+    /// `storePathCommitLog`; `None` = `<root>/commitlog`.
+    pub store_path_commit_log: Option<PathBuf>,
+    /// `mappedFileSizeCommitLog` (a.k.a. `mapedFileSizeCommitLog`), bytes per commit-log file.
+    pub mapped_file_size_commit_log: u64,
+    /// `mappedFileSizeConsumeQueue`, bytes per consume-queue file (rounded down to 20-byte units).
+    pub mapped_file_size_consume_queue: u64,
+    /// `flushDiskType`.
+    pub flush_disk_type: FlushDiskType,
+    /// `flushIntervalCommitLog` (ms) for ASYNC_FLUSH.
+    pub flush_interval_commit_log_ms: u64,
+    /// `flushCommitLogLeastPages`: dirty 4 KiB pages needed before an async flush.
+    pub flush_commit_log_least_pages: u32,
+    /// `flushIntervalConsumeQueue` (ms): consume queue, index and checkpoint flush period.
+    pub flush_interval_consume_queue_ms: u64,
+    /// `syncFlushTimeout` (ms): a SYNC_FLUSH put answers `FlushDiskTimeout` after this.
+    pub sync_flush_timeout_ms: u64,
+    /// `maxMessageSize`: largest stored record, bytes.
+    pub max_message_size: usize,
+    /// `messageIndexEnable`: build index files by `topic#key`.
+    pub message_index_enable: bool,
+    /// `maxHashSlotNum`: hash slots per index file.
+    pub max_hash_slot_num: u32,
+    /// `maxIndexNum`: entries per index file.
+    pub max_index_num: u32,
+    /// `checkCRCOnRecover`: verify body CRC while recovering.
+    pub check_crc_on_recover: bool,
+    /// `messageDelayLevel`: delay levels used to compute SCHEDULE_TOPIC_XXXX tags codes.
+    pub message_delay_level: String,
+    /// Recovery mode.
+    pub recovery_mode: RecoveryMode,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
+        StoreConfig {
+            store_path_root_dir: home.join("store"),
+            store_path_commit_log: None,
+            mapped_file_size_commit_log: 1024 * 1024 * 1024,
+            mapped_file_size_consume_queue: 300_000 * 20,
+            flush_disk_type: FlushDiskType::AsyncFlush,
+            flush_interval_commit_log_ms: 500,
+            flush_commit_log_least_pages: 4,
+            flush_interval_consume_queue_ms: 1000,
+            sync_flush_timeout_ms: 5000,
+            max_message_size: 4 * 1024 * 1024,
+            message_index_enable: true,
+            max_hash_slot_num: 5_000_000,
+            max_index_num: 20_000_000,
+            check_crc_on_recover: true,
+            message_delay_level: "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h"
+                .into(),
+            recovery_mode: RecoveryMode::TolerateCorruptTail,
+        }
+    }
+}
+
+impl StoreConfig {
+    /// Directory of commit-log files.
+    pub fn commit_log_dir(&self) -> PathBuf {
+        self.store_path_commit_log
+            .clone()
+            .unwrap_or_else(|| self.store_path_root_dir.join("commitlog"))
+    }
+
+    /// Directory of consume queues (`consumequeue/<topic>/<queue>/`).
+    pub fn consume_queue_dir(&self) -> PathBuf {
+        self.store_path_root_dir.join("consumequeue")
+    }
+
+    /// Directory of index files.
+    pub fn index_dir(&self) -> PathBuf {
+        self.store_path_root_dir.join("index")
+    }
+
+    /// Path of the checkpoint file.
+    pub fn checkpoint_path(&self) -> PathBuf {
+        self.store_path_root_dir.join("checkpoint")
+    }
+
+    /// Path of the abort marker.
+    pub fn abort_path(&self) -> PathBuf {
+        self.store_path_root_dir.join("abort")
+    }
+
+    /// Delay levels in milliseconds, level 1 first (unparsable items are skipped).
+    pub fn delay_levels_ms(&self) -> Vec<i64> {
+        self.message_delay_level
+            .split_whitespace()
+            .filter_map(|s| {
+                let (num, unit) = s.split_at(s.len().saturating_sub(1));
+                let n: i64 = num.parse().ok()?;
+                let mult = match unit {
+                    "s" => 1000,
+                    "m" => 60_000,
+                    "h" => 3_600_000,
+                    "d" => 86_400_000,
+                    _ => return None,
+                };
+                Some(n * mult)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_delay_levels() {
+        let c = StoreConfig::default();
+        assert_eq!(c.mapped_file_size_commit_log, 1 << 30);
+        assert_eq!(c.mapped_file_size_consume_queue, 6_000_000);
+        let levels = c.delay_levels_ms();
+        assert_eq!(levels.len(), 18);
+        assert_eq!(levels.first(), Some(&1000));
+        assert_eq!(levels.last(), Some(&7_200_000));
+    }
+}

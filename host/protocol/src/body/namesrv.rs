@@ -1,0 +1,1 @@
+//! Bodies of nameserver requests and responses (RegisterBrokerBody, TopicRouteData, ClusterInfo, ...).

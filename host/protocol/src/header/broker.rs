@@ -1,0 +1,1 @@
+//! Typed headers of the requests the broker serves (send, pull, offsets, clients, admin, ...).

@@ -1,0 +1,1 @@
+//! Typed headers of the requests the nameserver serves (register, route, KV config, ...).

@@ -4,7 +4,7 @@
 //! `protocol/route/*`, `common/TopicConfig.java`, `common/DataVersion.java`). Input is tolerant
 //! (missing fields take Java's defaults, unknown fields are ignored); output is compact JSON.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -150,6 +150,368 @@ pub struct TopicConfigSerializeWrapper {
     pub data_version: DataVersion,
 }
 
+/// The body of REGISTER_BROKER (`RegisterBrokerBody`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RegisterBrokerBody {
+    /// The broker's topics and their version.
+    pub topic_config_serialize_wrapper: TopicConfigSerializeWrapper,
+    /// Filter servers of the broker (always empty in practice).
+    pub filter_server_list: Vec<String>,
+}
+
+/// Why a compressed REGISTER_BROKER body does not decode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CompressedBodyError {
+    /// The body ends inside a field.
+    #[error(
+        "compressed register body truncated at offset {offset}: need {need} bytes, have {have}"
+    )]
+    Truncated {
+        /// Where the field starts.
+        offset: usize,
+        /// Bytes the field needs.
+        need: usize,
+        /// Bytes left.
+        have: usize,
+    },
+    /// A length or count is negative.
+    #[error("compressed register body has negative length {value} at offset {offset}")]
+    NegativeLength {
+        /// Where the field starts.
+        offset: usize,
+        /// The value.
+        value: i32,
+    },
+    /// A part is not valid (JSON, UTF-8, topic line).
+    #[error("compressed register body has a bad {part}: {cause}")]
+    BadPart {
+        /// Which part.
+        part: &'static str,
+        /// What is wrong.
+        cause: String,
+    },
+}
+
+impl RegisterBrokerBody {
+    /// Decodes the *inflated* form of a compressed body (Java `RegisterBrokerBody.decode(data,
+    /// true)` after its `InflaterInputStream`): `int len, DataVersion JSON, int topicCount,
+    /// topicCount x (int len, "name readQ writeQ perm filterType"), int len, filter-server JSON`.
+    /// Inflating (zlib) is the caller's business; this crate does no I/O or compression.
+    ///
+    /// As in Java, `topicSysFlag` and `order` are not carried and take their defaults.
+    pub fn decode_inflated(data: &[u8]) -> Result<Self, CompressedBodyError> {
+        let mut r = Reader { data, pos: 0 };
+        let dv = r.chunk()?;
+        let data_version: DataVersion =
+            serde_json::from_slice(dv).map_err(|e| CompressedBodyError::BadPart {
+                part: "data version",
+                cause: e.to_string(),
+            })?;
+        let count = r.len()?;
+        let mut topic_config_table = BTreeMap::new();
+        for _ in 0..count {
+            let line = r.chunk()?;
+            let tc = TopicConfig::decode_line(line)?;
+            topic_config_table.insert(tc.topic_name.clone(), tc);
+        }
+        let fs = r.chunk()?;
+        // Java logs and keeps an empty list when this part does not parse.
+        let filter_server_list = serde_json::from_slice(fs).unwrap_or_default();
+        Ok(Self {
+            topic_config_serialize_wrapper: TopicConfigSerializeWrapper {
+                topic_config_table,
+                data_version,
+            },
+            filter_server_list,
+        })
+    }
+
+    /// The inflated compressed form (what Java deflates); see [`Self::decode_inflated`].
+    pub fn encode_inflated(&self) -> Vec<u8> {
+        fn put(out: &mut Vec<u8>, part: &[u8]) {
+            out.extend_from_slice(&(part.len() as i32).to_be_bytes());
+            out.extend_from_slice(part);
+        }
+        let mut out = Vec::new();
+        let w = &self.topic_config_serialize_wrapper;
+        put(&mut out, &to_json(&w.data_version));
+        out.extend_from_slice(&(w.topic_config_table.len() as i32).to_be_bytes());
+        for tc in w.topic_config_table.values() {
+            put(&mut out, tc.encode_line().as_bytes());
+        }
+        put(&mut out, &to_json(&self.filter_server_list));
+        out
+    }
+}
+
+impl TopicConfig {
+    /// Java's `TopicConfig.encode()`: `"name readQ writeQ perm filterType"`.
+    pub fn encode_line(&self) -> String {
+        format!(
+            "{} {} {} {} {}",
+            self.topic_name,
+            self.read_queue_nums,
+            self.write_queue_nums,
+            self.perm,
+            self.topic_filter_type.as_str()
+        )
+    }
+
+    /// Java's `TopicConfig.decode()`; 5.x appends a sixth part (attributes JSON), ignored here.
+    pub fn decode_line(line: &[u8]) -> Result<Self, CompressedBodyError> {
+        let bad = |cause: String| CompressedBodyError::BadPart {
+            part: "topic config line",
+            cause,
+        };
+        let line = std::str::from_utf8(line).map_err(|e| bad(e.to_string()))?;
+        let parts: Vec<&str> = line.splitn(6, ' ').collect();
+        let [name, rq, wq, perm, filter, ..] = parts.as_slice() else {
+            return Err(bad(format!("{line:?} has fewer than 5 parts")));
+        };
+        let num = |s: &str| {
+            s.parse::<i32>()
+                .map_err(|e| bad(format!("{s:?} in {line:?}: {e}")))
+        };
+        Ok(Self {
+            topic_name: (*name).to_owned(),
+            read_queue_nums: num(rq)?,
+            write_queue_nums: num(wq)?,
+            perm: num(perm)?,
+            topic_filter_type: TopicFilterType::parse(filter)
+                .ok_or_else(|| bad(format!("unknown filter type {filter:?}")))?,
+            ..Self::default()
+        })
+    }
+}
+
+struct Reader<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], CompressedBodyError> {
+        let have = self.data.len().saturating_sub(self.pos);
+        let out = self.data.get(self.pos..self.pos.saturating_add(n)).ok_or(
+            CompressedBodyError::Truncated {
+                offset: self.pos,
+                need: n,
+                have,
+            },
+        )?;
+        self.pos += n;
+        Ok(out)
+    }
+
+    fn len(&mut self) -> Result<usize, CompressedBodyError> {
+        let offset = self.pos;
+        let mut b = [0u8; 4];
+        b.copy_from_slice(self.take(4)?);
+        let value = i32::from_be_bytes(b);
+        usize::try_from(value).map_err(|_| CompressedBodyError::NegativeLength { offset, value })
+    }
+
+    fn chunk(&mut self) -> Result<&'a [u8], CompressedBodyError> {
+        let n = self.len()?;
+        self.take(n)
+    }
+}
+
+/// Compact JSON of a body. Serializing these plain structs cannot fail.
+pub fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+/// Where a topic's queues live on one broker group (`QueueData`).
+///
+/// Written with both `topicSysFlag` (4.9.0+) and `topicSynFlag` (older Java, Go); read from either.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(from = "QueueDataWire", into = "QueueDataWire")]
+pub struct QueueData {
+    /// The broker group.
+    pub broker_name: String,
+    /// Readable queues.
+    pub read_queue_nums: i32,
+    /// Writable queues.
+    pub write_queue_nums: i32,
+    /// [`perm`] bits.
+    pub perm: i32,
+    /// `TopicSysFlag` bits.
+    pub topic_sys_flag: i32,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+#[derive(Default)]
+struct QueueDataWire {
+    broker_name: String,
+    read_queue_nums: i32,
+    write_queue_nums: i32,
+    perm: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    topic_sys_flag: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    topic_syn_flag: Option<i32>,
+}
+
+impl From<QueueDataWire> for QueueData {
+    fn from(w: QueueDataWire) -> Self {
+        Self {
+            broker_name: w.broker_name,
+            read_queue_nums: w.read_queue_nums,
+            write_queue_nums: w.write_queue_nums,
+            perm: w.perm,
+            topic_sys_flag: w.topic_sys_flag.or(w.topic_syn_flag).unwrap_or(0),
+        }
+    }
+}
+
+impl From<QueueData> for QueueDataWire {
+    fn from(q: QueueData) -> Self {
+        Self {
+            broker_name: q.broker_name,
+            read_queue_nums: q.read_queue_nums,
+            write_queue_nums: q.write_queue_nums,
+            perm: q.perm,
+            topic_sys_flag: Some(q.topic_sys_flag),
+            topic_syn_flag: Some(q.topic_sys_flag),
+        }
+    }
+}
+
+/// The addresses of one broker group (`BrokerData`).
+///
+/// `brokerAddrs` keys are broker ids (0 = master), written as quoted JSON keys (`{"0":"..."}`),
+/// which every client reads; Java <= 4.9.3 namesrvs write them unquoted, see [`fastjson_to_json`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BrokerData {
+    /// The cluster.
+    pub cluster: String,
+    /// The broker group.
+    pub broker_name: String,
+    /// Broker id -> `ip:port`.
+    pub broker_addrs: BTreeMap<i64, String>,
+}
+
+impl BrokerData {
+    /// The master's address, if the master is registered.
+    pub fn master_addr(&self) -> Option<&str> {
+        self.broker_addrs.get(&0).map(String::as_str)
+    }
+}
+
+/// A topic's route (`TopicRouteData`), the body of GET_ROUTEINFO_BY_TOPIC.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TopicRouteData {
+    /// `brokerName:queues;...` from the `ORDER_TOPIC_CONFIG` KV namespace, when enabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_topic_conf: Option<String>,
+    /// Queues per broker group hosting the topic.
+    pub queue_datas: Vec<QueueData>,
+    /// Addresses of those broker groups.
+    pub broker_datas: Vec<BrokerData>,
+    /// Broker address -> filter servers.
+    pub filter_server_table: BTreeMap<String, Vec<String>>,
+}
+
+/// Every broker group and cluster (`ClusterInfo`), the body of GET_BROKER_CLUSTER_INFO.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ClusterInfo {
+    /// Broker name -> its addresses.
+    pub broker_addr_table: BTreeMap<String, BrokerData>,
+    /// Cluster -> its broker names.
+    pub cluster_addr_table: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// A set of topics (`TopicList`), the body of the topic-list requests.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TopicList {
+    /// The topics.
+    pub topic_list: BTreeSet<String>,
+    /// A broker address (only set by GET_SYSTEM_TOPIC_LIST_FROM_NS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub broker_addr: Option<String>,
+}
+
+/// A KV namespace's entries (`KVTable`), the body of GET_KVLIST_BY_NAMESPACE and of the
+/// REGISTER_BROKER response.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct KvTable {
+    /// Key -> value.
+    pub table: BTreeMap<String, String>,
+}
+
+/// Rewrites fastjson's non-standard output (unquoted numeric object keys, as Java <= 4.9.3
+/// namesrvs write `brokerAddrs`: `{0:"a:1"}`) into standard JSON. Strings are left untouched.
+pub fn fastjson_to_json(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len() + 16);
+    let mut in_string = false;
+    let mut escaped = false;
+    // Set after `{` or `,` (outside strings): the next token is an object key or a value.
+    let mut key_position = false;
+    let mut i = 0;
+    while let Some(&b) = input.get(i) {
+        if in_string {
+            out.push(b);
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = true;
+                key_position = false;
+                out.push(b);
+            }
+            b'{' | b',' => {
+                key_position = true;
+                out.push(b);
+            }
+            b'-' | b'0'..=b'9' if key_position => {
+                let start = i;
+                while input
+                    .get(i + 1)
+                    .is_some_and(|c| c.is_ascii_digit() || *c == b'-')
+                {
+                    i += 1;
+                }
+                let number = input.get(start..=i).unwrap_or_default();
+                let mut j = i + 1;
+                while input.get(j).is_some_and(u8::is_ascii_whitespace) {
+                    j += 1;
+                }
+                if input.get(j) == Some(&b':') {
+                    out.push(b'"');
+                    out.extend_from_slice(number);
+                    out.push(b'"');
+                } else {
+                    out.extend_from_slice(number);
+                }
+                key_position = false;
+            }
+            c if c.is_ascii_whitespace() => out.push(c),
+            _ => {
+                key_position = false;
+                out.push(b);
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,5 +568,129 @@ mod tests {
                 counter: 1
             }
         );
+    }
+
+    /// A Java 4.9.x broker's REGISTER_BROKER body (a 5.x broker adds `stateVersion` and
+    /// `attributes`, ignored).
+    const JAVA_REGISTER_BODY: &str = r#"{"filterServerList":[],"topicConfigSerializeWrapper":{"dataVersion":{"counter":2,"stateVersion":0,"timestamp":1700000000123},"topicConfigTable":{"TopicTest":{"attributes":{},"order":false,"perm":6,"readQueueNums":4,"topicFilterType":"SINGLE_TAG","topicName":"TopicTest","topicSysFlag":0,"writeQueueNums":4}}}}"#;
+
+    #[test]
+    fn decodes_java_register_body() {
+        let b: RegisterBrokerBody = serde_json::from_str(JAVA_REGISTER_BODY).unwrap();
+        let w = &b.topic_config_serialize_wrapper;
+        assert_eq!(w.data_version.counter, 2);
+        assert_eq!(w.topic_config_table["TopicTest"].write_queue_nums, 4);
+        assert!(b.filter_server_list.is_empty());
+        let again: RegisterBrokerBody = serde_json::from_slice(&to_json(&b)).unwrap();
+        assert_eq!(again, b);
+    }
+
+    #[test]
+    fn compressed_body_round_trips_and_rejects_truncation() {
+        let mut b: RegisterBrokerBody = serde_json::from_str(JAVA_REGISTER_BODY).unwrap();
+        b.topic_config_serialize_wrapper
+            .topic_config_table
+            .insert("Other".into(), TopicConfig::new("Other", 2));
+        b.filter_server_list = vec!["10.0.0.1:30000".into()];
+        let raw = b.encode_inflated();
+        assert_eq!(RegisterBrokerBody::decode_inflated(&raw).unwrap(), b);
+        for cut in 0..raw.len() {
+            assert!(
+                RegisterBrokerBody::decode_inflated(raw.get(..cut).unwrap()).is_err(),
+                "prefix of {cut} bytes decoded"
+            );
+        }
+        // Java's layout, byte for byte: length-prefixed DataVersion JSON first.
+        let dv = br#"{"timestamp":1700000000123,"counter":2}"#;
+        assert_eq!(raw.get(..4).unwrap(), &(dv.len() as i32).to_be_bytes());
+        assert_eq!(raw.get(4..4 + dv.len()).unwrap(), dv);
+        assert_eq!(
+            raw.get(4 + dv.len()..8 + dv.len()).unwrap(),
+            &2i32.to_be_bytes()
+        );
+    }
+
+    #[test]
+    fn topic_config_line_like_java() {
+        let tc = TopicConfig::new("T", 8);
+        assert_eq!(tc.encode_line(), "T 8 8 6 SINGLE_TAG");
+        assert_eq!(TopicConfig::decode_line(b"T 8 8 6 SINGLE_TAG").unwrap(), tc);
+        // 5.x appends attributes JSON.
+        assert_eq!(
+            TopicConfig::decode_line(br#"T 8 8 6 SINGLE_TAG {"+a":"b"}"#).unwrap(),
+            tc
+        );
+        assert!(TopicConfig::decode_line(b"T 8 x 6 SINGLE_TAG").is_err());
+        assert!(TopicConfig::decode_line(b"T 8 8").is_err());
+    }
+
+    #[test]
+    fn route_data_is_compact_with_both_sys_flag_spellings() {
+        let route = TopicRouteData {
+            order_topic_conf: None,
+            queue_datas: vec![QueueData {
+                broker_name: "broker-a".into(),
+                read_queue_nums: 4,
+                write_queue_nums: 4,
+                perm: 6,
+                topic_sys_flag: 0,
+            }],
+            broker_datas: vec![BrokerData {
+                cluster: "DefaultCluster".into(),
+                broker_name: "broker-a".into(),
+                broker_addrs: [(0, "10.0.0.1:10911".into()), (1, "10.0.0.2:10911".into())]
+                    .into_iter()
+                    .collect(),
+            }],
+            filter_server_table: BTreeMap::new(),
+        };
+        let json = String::from_utf8(to_json(&route)).unwrap();
+        assert_eq!(
+            json,
+            r#"{"queueDatas":[{"brokerName":"broker-a","readQueueNums":4,"writeQueueNums":4,"perm":6,"topicSysFlag":0,"topicSynFlag":0}],"brokerDatas":[{"cluster":"DefaultCluster","brokerName":"broker-a","brokerAddrs":{"0":"10.0.0.1:10911","1":"10.0.0.2:10911"}}],"filterServerTable":{}}"#
+        );
+        let again: TopicRouteData = serde_json::from_str(&json).unwrap();
+        assert_eq!(again, route);
+        assert_eq!(again.broker_datas[0].master_addr(), Some("10.0.0.1:10911"));
+    }
+
+    #[test]
+    fn decodes_java_route_data_old_and_standard() {
+        // Java <= 4.9.3 (fastjson default): unquoted numeric keys.
+        let old = r#"{"brokerDatas":[{"brokerAddrs":{0:"192.168.0.1:10911",1:"192.168.0.2:10911"},"brokerName":"broker-a","cluster":"DefaultCluster"}],"filterServerTable":{},"orderTopicConf":"broker-a:4","queueDatas":[{"brokerName":"broker-a","perm":6,"readQueueNums":4,"topicSynFlag":0,"writeQueueNums":4}]}"#;
+        assert!(serde_json::from_str::<TopicRouteData>(old).is_err());
+        let r: TopicRouteData = serde_json::from_slice(&fastjson_to_json(old.as_bytes())).unwrap();
+        assert_eq!(r.broker_datas[0].broker_addrs[&1], "192.168.0.2:10911");
+        assert_eq!(r.order_topic_conf.as_deref(), Some("broker-a:4"));
+        // Java >= 4.9.4 standard JSON, with the 4.9.x spelling topicSysFlag.
+        let std = r#"{"brokerDatas":[{"brokerAddrs":{"0":"192.168.0.1:10911"},"brokerName":"broker-a","cluster":"DefaultCluster"}],"filterServerTable":{},"queueDatas":[{"brokerName":"broker-a","perm":6,"readQueueNums":4,"topicSysFlag":3,"writeQueueNums":4}]}"#;
+        let r: TopicRouteData = serde_json::from_str(std).unwrap();
+        assert_eq!(r.queue_datas[0].topic_sys_flag, 3);
+        // fastjson_to_json leaves standard JSON and strings with digits alone.
+        assert_eq!(fastjson_to_json(std.as_bytes()), std.as_bytes());
+        let tricky = r#"{"a":"{0:x}","b":[1,2,{3:"c"}]}"#;
+        assert_eq!(
+            String::from_utf8(fastjson_to_json(tricky.as_bytes())).unwrap(),
+            r#"{"a":"{0:x}","b":[1,2,{"3":"c"}]}"#
+        );
+    }
+
+    #[test]
+    fn cluster_info_topic_list_kv_table() {
+        let java = r#"{"brokerAddrTable":{"broker-a":{"brokerAddrs":{"0":"10.0.0.1:10911"},"brokerName":"broker-a","cluster":"DefaultCluster"}},"clusterAddrTable":{"DefaultCluster":["broker-a"]}}"#;
+        let c: ClusterInfo = serde_json::from_str(java).unwrap();
+        assert!(c.cluster_addr_table["DefaultCluster"].contains("broker-a"));
+        assert_eq!(
+            serde_json::from_slice::<ClusterInfo>(&to_json(&c)).unwrap(),
+            c
+        );
+
+        let t: TopicList = serde_json::from_str(r#"{"topicList":["A","B"]}"#).unwrap();
+        assert_eq!(t.topic_list.len(), 2);
+        assert_eq!(to_json(&t), br#"{"topicList":["A","B"]}"#);
+
+        let kv: KvTable = serde_json::from_str(r#"{"table":{"T":"broker-a:4"}}"#).unwrap();
+        assert_eq!(kv.table["T"], "broker-a:4");
+        assert_eq!(to_json(&kv), br#"{"table":{"T":"broker-a:4"}}"#);
     }
 }

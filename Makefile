@@ -1,0 +1,38 @@
+# wasmq: `make run` starts a standalone broker with the example plugins; `make test` runs every test.
+# Both do all set-up first (scripts/setup.sh is idempotent).
+
+CARGO ?= cargo
+STORE ?= $(CURDIR)/.wasmq-store
+
+.PHONY: setup setup-tests build run test lint unit e2e bench clean
+
+setup:
+	scripts/setup.sh
+
+setup-tests:
+	scripts/setup.sh --tests
+
+build:
+	$(CARGO) build --release -p wasmq
+
+## Set up, build, and run nameserver + broker in one process (ports 9876 / 10911).
+run: setup build
+	target/release/wasmq standalone --plugins plugins/dist --set storePathRootDir=$(STORE)
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	scripts/check-layering.sh
+
+## Set up and run every test: lint, unit and property tests, plugin tests, end-to-end tests.
+test: setup-tests lint
+	$(CARGO) build -p wasmq
+	$(CARGO) nextest run --workspace --no-fail-fast
+	cd plugins && $(CARGO) test --workspace
+
+bench:
+	$(CARGO) bench --workspace
+
+clean:
+	$(CARGO) clean
+	rm -rf plugins/target plugins/dist $(STORE)

@@ -1,0 +1,262 @@
+//! Commit-log flushing: ASYNC_FLUSH timer and SYNC_FLUSH group commit; a failed flush poisons.
+//!
+//! SYNC_FLUSH: a writer registers (target offset, oneshot) and rings the flush thread; the
+//! thread takes every pending request, msyncs once up to the current write position and answers
+//! all requests it covered, so concurrent writers share one flush.
+
+use crate::commit_log::CommitLog;
+use crate::config::{FlushDiskType, StoreConfig};
+use crate::error::StoreError;
+use crate::mmap::PAGE_SIZE;
+use crate::signal::Wakeup;
+use crate::types::PutStatus;
+use parking_lot::Mutex;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
+
+/// Set once a flush fails; every later write is refused.
+#[derive(Debug, Default)]
+pub(crate) struct Poison {
+    flag: AtomicBool,
+    cause: Mutex<Option<String>>,
+}
+
+impl Poison {
+    /// Records the first failure.
+    pub(crate) fn poison(&self, cause: String) {
+        let mut c = self.cause.lock();
+        if c.is_none() {
+            tracing::error!(cause = %cause, "flush failed: store poisoned, writes refused until restart");
+            *c = Some(cause);
+        }
+        self.flag.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether poisoned.
+    pub(crate) fn is_poisoned(&self) -> bool {
+        self.flag.load(Ordering::Acquire)
+    }
+
+    /// `Err(Poisoned)` if poisoned.
+    pub(crate) fn check(&self) -> Result<(), StoreError> {
+        if self.is_poisoned() {
+            Err(self.error())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The poisoned error.
+    pub(crate) fn error(&self) -> StoreError {
+        StoreError::Poisoned {
+            cause: self.cause.lock().clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// Reply to a sync-flush waiter.
+pub(crate) type FlushReply = Result<PutStatus, StoreError>;
+
+struct Request {
+    target: i64,
+    deadline: Instant,
+    reply: oneshot::Sender<FlushReply>,
+}
+
+/// The commit-log flush service state shared by writers and the flush thread.
+pub(crate) struct FlushService {
+    mode: FlushDiskType,
+    interval: Duration,
+    least_bytes: i64,
+    sync_timeout: Duration,
+    requests: Mutex<Vec<Request>>,
+    wakeup: Wakeup,
+    flushed: AtomicI64,
+    /// Store timestamp of the newest record known durable (checkpoint `physicMsgTimestamp`).
+    flushed_store_ts: AtomicI64,
+    stop: AtomicBool,
+    /// Test hook: fail the next flush with this message.
+    inject_failure: Mutex<Option<String>>,
+}
+
+impl std::fmt::Debug for FlushService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FlushService")
+            .field("mode", &self.mode)
+            .field("flushed", &self.flushed.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl FlushService {
+    /// A service whose durable position starts at `flushed` (the recovered end).
+    pub(crate) fn new(cfg: &StoreConfig, flushed: i64) -> Self {
+        FlushService {
+            mode: cfg.flush_disk_type,
+            interval: Duration::from_millis(cfg.flush_interval_commit_log_ms.max(1)),
+            least_bytes: i64::from(cfg.flush_commit_log_least_pages) * PAGE_SIZE as i64,
+            sync_timeout: Duration::from_millis(cfg.sync_flush_timeout_ms),
+            requests: Mutex::new(Vec::new()),
+            wakeup: Wakeup::default(),
+            flushed: AtomicI64::new(flushed),
+            flushed_store_ts: AtomicI64::new(0),
+            stop: AtomicBool::new(false),
+            inject_failure: Mutex::new(None),
+        }
+    }
+
+    /// Durable commit-log offset.
+    pub(crate) fn flushed(&self) -> i64 {
+        self.flushed.load(Ordering::Acquire)
+    }
+
+    /// Store timestamp of the newest durable record.
+    pub(crate) fn flushed_store_ts(&self) -> i64 {
+        self.flushed_store_ts.load(Ordering::Acquire)
+    }
+
+    /// Registers a waiter for durability up to `target` (SYNC_FLUSH) and rings the thread.
+    pub(crate) fn request(&self, target: i64) -> oneshot::Receiver<FlushReply> {
+        let (tx, rx) = oneshot::channel();
+        if self.flushed() >= target {
+            let _ = tx.send(Ok(PutStatus::PutOk));
+            return rx;
+        }
+        let deadline = Instant::now() + self.sync_timeout;
+        self.requests.lock().push(Request {
+            target,
+            deadline,
+            reply: tx,
+        });
+        self.wakeup.ring();
+        rx
+    }
+
+    /// Makes the next flush fail (tests of poisoning).
+    pub(crate) fn inject_failure(&self, cause: String) {
+        *self.inject_failure.lock() = Some(cause);
+        self.wakeup.ring_always();
+    }
+
+    /// Flushes the commit log up to its current write position; poisons on failure.
+    pub(crate) fn flush_now(&self, log: &CommitLog, poison: &Poison) -> Result<(), StoreError> {
+        poison.check()?;
+        let ts = log.last_store_ts();
+        let target = log.max_offset();
+        let from = self.flushed();
+        let res = match self.inject_failure.lock().take() {
+            Some(cause) => Err(std::io::Error::other(cause)),
+            None => log.flush_range(from, target),
+        };
+        match res {
+            Ok(()) => {
+                self.flushed.fetch_max(target, Ordering::AcqRel);
+                self.flushed_store_ts.fetch_max(ts, Ordering::AcqRel);
+                Ok(())
+            }
+            Err(e) => {
+                poison.poison(format!(
+                    "msync of commit log [{from}, {target}) failed: {e}"
+                ));
+                Err(poison.error())
+            }
+        }
+    }
+
+    /// The flush thread body; returns after `stop()` with a final flush done.
+    pub(crate) fn run(&self, log: &CommitLog, poison: &Poison) {
+        let mut last_full = Instant::now();
+        loop {
+            let stopping = self.stop.load(Ordering::Acquire);
+            match self.mode {
+                FlushDiskType::SyncFlush => {
+                    if !stopping {
+                        self.wakeup.park(self.interval, || {
+                            !self.requests.lock().is_empty()
+                                || self.stop.load(Ordering::Acquire)
+                                || self.inject_failure.lock().is_some()
+                        });
+                    }
+                    let pending = std::mem::take(&mut *self.requests.lock());
+                    let dirty = log.max_offset() > self.flushed();
+                    if pending.is_empty() && !dirty && !stopping {
+                        continue;
+                    }
+                    let res = if dirty || self.inject_failure.lock().is_some() {
+                        self.flush_now(log, poison)
+                    } else {
+                        poison.check()
+                    };
+                    self.answer(pending, res, poison);
+                }
+                FlushDiskType::AsyncFlush => {
+                    if !stopping {
+                        self.wakeup.park(self.interval, || {
+                            self.stop.load(Ordering::Acquire)
+                                || self.inject_failure.lock().is_some()
+                        });
+                    }
+                    let dirty = log.max_offset() - self.flushed();
+                    let full_due = last_full.elapsed() >= Duration::from_secs(10);
+                    if dirty >= self.least_bytes.max(1)
+                        || (dirty > 0 && (full_due || stopping))
+                        || self.inject_failure.lock().is_some()
+                    {
+                        let _ = self.flush_now(log, poison);
+                        last_full = Instant::now();
+                    }
+                    // Writers that asked anyway (none in async mode) are answered.
+                    let pending = std::mem::take(&mut *self.requests.lock());
+                    self.answer(pending, poison.check(), poison);
+                }
+            }
+            if stopping {
+                return;
+            }
+        }
+    }
+
+    fn answer(&self, pending: Vec<Request>, res: Result<(), StoreError>, poison: &Poison) {
+        let flushed = self.flushed();
+        let now = Instant::now();
+        let mut keep = Vec::new();
+        for r in pending {
+            match &res {
+                Err(_) => {
+                    let _ = r.reply.send(Err(poison.error()));
+                }
+                Ok(()) if r.target <= flushed => {
+                    let status = if now > r.deadline {
+                        PutStatus::FlushDiskTimeout
+                    } else {
+                        PutStatus::PutOk
+                    };
+                    let _ = r.reply.send(Ok(status));
+                }
+                Ok(()) => keep.push(r),
+            }
+        }
+        if !keep.is_empty() {
+            self.requests.lock().extend(keep);
+        }
+    }
+
+    /// Asks the thread to do a final flush and return.
+    pub(crate) fn stop(&self) {
+        self.stop.store(true, Ordering::Release);
+        self.wakeup.ring_always();
+    }
+}
+
+/// Spawns the commit-log flush thread.
+pub(crate) fn spawn(
+    svc: Arc<FlushService>,
+    log: Arc<CommitLog>,
+    poison: Arc<Poison>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("wasmq-store-flush".into())
+        .spawn(move || svc.run(&log, &poison))
+}

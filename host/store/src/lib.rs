@@ -13,6 +13,8 @@
 //! Invariants: one appender (the commit-log mutex, held only for the copy); readers see only
 //! published bytes; consume queues and index are derived from the commit log alone.
 mod allocate;
+#[doc(hidden)]
+pub mod bench_support;
 mod checkpoint;
 mod commit_log;
 pub mod config;

@@ -557,3 +557,62 @@ async fn route_policy_shapes_routes() {
     let r = route(&c, &addr, "T").await.unwrap();
     assert_eq!(r.broker_datas[0].broker_addrs.len(), 2);
 }
+
+/// Go (version 317) and other pre-4.9.4 clients get fastjson's unquoted `brokerAddrs` keys;
+/// 4.9.4+ clients and `acceptStandardJsonOnly=true` get standard JSON.
+#[tokio::test]
+async fn route_json_form_follows_client_version() {
+    let ns = start().await;
+    let c = RemotingClient::new();
+    call(
+        &c,
+        &ns.addr(),
+        register_cmd("broker-a", A, 0, &[("T", 4)], 1),
+    )
+    .await;
+    call(
+        &c,
+        &ns.addr(),
+        register_cmd("broker-a", A_SLAVE, 1, &[("T", 4)], 1),
+    )
+    .await;
+    let req = |version: i32, standard: Option<bool>| {
+        let mut r = RemotingCommand::request_with_header(
+            RequestCode::GetRouteinfoByTopic,
+            0,
+            &wasmq_protocol::header::namesrv::GetRouteInfoRequestHeader {
+                topic: "T".into(),
+                accept_standard_json_only: standard,
+            },
+        );
+        r.version = version;
+        r
+    };
+    let go = call(&c, &ns.addr(), req(317, None)).await;
+    let body = std::str::from_utf8(&go.body).unwrap();
+    assert!(
+        body.contains(r#""brokerAddrs":{0:"10.0.0.1:10911",1:"10.0.0.2:10911"}"#),
+        "{body}"
+    );
+    let parsed: wasmq_protocol::body::namesrv::TopicRouteData =
+        serde_json::from_slice(&wasmq_protocol::body::namesrv::fastjson_to_json(&go.body)).unwrap();
+    assert_eq!(parsed.broker_datas[0].broker_addrs.len(), 2);
+
+    for (version, standard) in [(401, None), (121, Some(true))] {
+        let resp = call(&c, &ns.addr(), req(version, standard)).await;
+        let body = std::str::from_utf8(&resp.body).unwrap();
+        assert!(
+            body.contains(r#"{"0":"10.0.0.1:10911","1":"10.0.0.2:10911"}"#),
+            "{body}"
+        );
+    }
+
+    let mut info = RemotingCommand::request(RequestCode::GetBrokerClusterInfo, 0);
+    info.version = 317;
+    let resp = call(&c, &ns.addr(), info).await;
+    let body = std::str::from_utf8(&resp.body).unwrap();
+    assert!(
+        body.contains(r#"{0:"10.0.0.1:10911",1:"10.0.0.2:10911"}"#),
+        "{body}"
+    );
+}

@@ -100,3 +100,8 @@ pub fn router(state: Arc<NamesrvState>) -> Router<NamesrvState> {
 fn json<T: serde::Serialize>(value: &T) -> bytes::Bytes {
     bytes::Bytes::from(wasmq_protocol::body::namesrv::to_json(value))
 }
+
+/// A body in fastjson's form (unquoted `brokerAddrs` keys), for clients older than 4.9.4.
+fn fastjson<T: serde::Serialize>(value: &T) -> bytes::Bytes {
+    bytes::Bytes::from(wasmq_protocol::body::namesrv::to_fastjson(value))
+}

@@ -382,8 +382,9 @@ impl From<QueueData> for QueueDataWire {
 
 /// The addresses of one broker group (`BrokerData`).
 ///
-/// `brokerAddrs` keys are broker ids (0 = master), written as quoted JSON keys (`{"0":"..."}`),
-/// which every client reads; Java <= 4.9.3 namesrvs write them unquoted, see [`fastjson_to_json`].
+/// `brokerAddrs` keys are broker ids (0 = master). Serde writes them as quoted JSON keys
+/// (`{"0":"..."}`, what Java >= 4.9.4 asks for); [`to_fastjson`] writes them unquoted, as Java
+/// namesrvs do for older clients (Go needs that form); [`fastjson_to_json`] reads that form.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct BrokerData {
@@ -445,6 +446,57 @@ pub struct TopicList {
 pub struct KvTable {
     /// Key -> value.
     pub table: BTreeMap<String, String>,
+}
+
+/// Version ordinal from which Java namesrvs write standard JSON routes (`V4_9_4`).
+pub const STANDARD_JSON_VERSION: i32 = 401;
+
+/// `value` as Java's fastjson writes it by default: compact, and the integer keys of
+/// `brokerAddrs` maps **unquoted** (`{"brokerAddrs":{0:"a:1",1:"b:1"}}`, not standard JSON).
+///
+/// This is what Java namesrvs send to clients older than 4.9.4 (route data) and to every client
+/// (cluster info), and what some clients need: Go's hand parser (`route.go`) splits
+/// `brokerAddrs` on `,` and `:` and parses the key with `ParseInt`, so a quoted `"1"` fails and
+/// every address becomes id 0 (the last one, often a slave, wins the master slot).
+pub fn to_fastjson<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    if let Ok(v) = serde_json::to_value(value) {
+        write_fastjson(&v, false, &mut out);
+    }
+    out
+}
+
+fn write_fastjson(v: &serde_json::Value, numeric_keys_bare: bool, out: &mut Vec<u8>) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            out.push(b'{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                if numeric_keys_bare && k.parse::<i64>().is_ok() {
+                    out.extend_from_slice(k.as_bytes());
+                } else {
+                    out.extend_from_slice(&to_json(k));
+                }
+                out.push(b':');
+                write_fastjson(v, k == "brokerAddrs", out);
+            }
+            out.push(b'}');
+        }
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_fastjson(item, false, out);
+            }
+            out.push(b']');
+        }
+        scalar => out.extend_from_slice(&to_json(scalar)),
+    }
 }
 
 /// Rewrites fastjson's non-standard output (unquoted numeric object keys, as Java <= 4.9.3
@@ -692,5 +744,52 @@ mod tests {
         let kv: KvTable = serde_json::from_str(r#"{"table":{"T":"broker-a:4"}}"#).unwrap();
         assert_eq!(kv.table["T"], "broker-a:4");
         assert_eq!(to_json(&kv), br#"{"table":{"T":"broker-a:4"}}"#);
+    }
+
+    /// What Go's `route.go` does with `brokerAddrs` (split on ',' then ':', `ParseInt` on the
+    /// key, errors ignored), to show which form it needs.
+    fn go_broker_addrs(addrs: &str) -> BTreeMap<i64, String> {
+        let inner = &addrs[1..addrs.len() - 1];
+        let mut out = BTreeMap::new();
+        for part in inner.split(',') {
+            let Some(i) = part.find(':') else { continue };
+            let id = part[..i].parse::<i64>().unwrap_or(0);
+            out.insert(id, part[i + 1..].replace('"', ""));
+        }
+        out
+    }
+
+    #[test]
+    fn fastjson_form_for_go_and_old_java() {
+        let bd = BrokerData {
+            cluster: "C".into(),
+            broker_name: "b".into(),
+            broker_addrs: [(0, "10.0.0.1:10911".into()), (1, "10.0.0.2:10911".into())]
+                .into_iter()
+                .collect(),
+        };
+        let info = ClusterInfo {
+            broker_addr_table: [("1".to_owned(), bd.clone())].into_iter().collect(),
+            cluster_addr_table: [("C".to_owned(), ["1".to_owned()].into_iter().collect())]
+                .into_iter()
+                .collect(),
+        };
+        let fj = String::from_utf8(to_fastjson(&info)).unwrap();
+        // Only brokerAddrs keys are bare; a broker *named* "1" stays quoted.
+        assert_eq!(
+            fj,
+            r#"{"brokerAddrTable":{"1":{"brokerAddrs":{0:"10.0.0.1:10911",1:"10.0.0.2:10911"},"brokerName":"b","cluster":"C"}},"clusterAddrTable":{"C":["1"]}}"#
+        );
+        let back: ClusterInfo = serde_json::from_slice(&fastjson_to_json(fj.as_bytes())).unwrap();
+        assert_eq!(back, info);
+
+        // Go reads the bare form right, and the quoted form wrong once there is a slave.
+        assert_eq!(
+            go_broker_addrs(r#"{0:"10.0.0.1:10911",1:"10.0.0.2:10911"}"#),
+            bd.broker_addrs
+        );
+        let quoted = go_broker_addrs(r#"{"0":"10.0.0.1:10911","1":"10.0.0.2:10911"}"#);
+        assert_eq!(quoted.len(), 1);
+        assert_eq!(quoted[&0], "10.0.0.2:10911");
     }
 }

@@ -1,6 +1,6 @@
 //! The hook calls the broker and nameserver make, and how each binding's failure policy answers a failed call.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::PluginHost;
 use crate::bindings::types;
@@ -46,7 +46,7 @@ pub struct PluginFailure {
 }
 
 /// One broker's queues for a topic (RocketMQ `QueueData`).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct QueueData {
     pub broker_name: String,
     pub read_queue_nums: u32,
@@ -57,7 +57,7 @@ pub struct QueueData {
 }
 
 /// One broker set (RocketMQ `BrokerData`); broker id 0 is the master.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct BrokerData {
     pub cluster: String,
     pub broker_name: String,
@@ -67,14 +67,15 @@ pub struct BrokerData {
 /// The route a client receives for a topic (RocketMQ `TopicRouteData`, minus what plugins do not shape).
 /// A route policy may only narrow it: the host discards results that add brokers, addresses,
 /// queues or permissions.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RouteView {
     pub queue_datas: Vec<QueueData>,
     pub broker_datas: Vec<BrokerData>,
 }
 
 /// Kind of a store file offered for deletion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum FileKind {
     CommitLog,
     ConsumeQueue,
@@ -82,7 +83,7 @@ pub enum FileKind {
 }
 
 /// A store file the clean-up service is about to delete.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileInfo {
     /// File name only (never a path a plugin could use).
     pub name: String,
@@ -96,7 +97,7 @@ pub struct FileInfo {
 }
 
 /// Retention a plugin wants for a topic; `None` fields mean the broker default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct RetentionDecision {
     pub retention_ms: Option<u64>,
     pub max_bytes: Option<u64>,

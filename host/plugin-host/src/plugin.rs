@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use parking_lot::Mutex;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, InstancePre};
+use wasmtime::component::InstancePre;
 use wasmtime::{Store, Trap};
 
 use crate::bindings::{filter, plugin, retention, route_policy, router, transform, types};
@@ -79,7 +79,6 @@ pub(crate) struct LoadedPlugin {
     pub sha256: String,
     pub size: u64,
     pub description: PluginDescription,
-    pub component: Component,
     pre: InstancePre<StoreState>,
     exports: ExportIndices,
 }
@@ -168,7 +167,6 @@ impl LoadedPlugin {
                 reads_properties: None,
                 only_tags: Vec::new(),
             },
-            component,
             pre,
             exports,
         };

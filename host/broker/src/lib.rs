@@ -1,1 +1,208 @@
-//! wasmq-broker (placeholder, filled in by its issue).
+//! wasmq-broker: the RocketMQ broker's request processors over a [`wasmq_store::MessageStore`].
+//!
+//! - [`config`]: [`BrokerConfig`], the broker keys of `broker.conf` with 4.9.x defaults.
+//! - [`broker`]: the shared state; [`topics`], [`groups`], [`offsets`] (persisted JSON config
+//!   files, via [`persist`]), [`clients`] (live channels), [`locks`], [`long_polling`],
+//!   [`schedule`] (delayed delivery), [`filter`] (tag hash matching).
+//! - [`processor`]: one file per request family and the one request table.
+//! - [`register`]: REGISTER_BROKER / UNREGISTER_BROKER with the name servers.
+//! - [`error`]: [`BrokerError`] and the single store-error -> response-code mapping.
+//!
+//! [`start`] binds listenPort (and the fast port listenPort - 2 unless listenPort is 0), wires the
+//! store's arrival listener to the held pulls, and starts the background tasks (registration,
+//! offset flush every `persistConsumerOffsetInterval`, client expiry, delayed delivery).
+
+pub mod broker;
+pub mod clients;
+pub mod config;
+pub mod error;
+pub mod filter;
+pub mod groups;
+pub mod locks;
+pub mod long_polling;
+pub mod offsets;
+pub mod persist;
+pub mod processor;
+pub mod register;
+pub mod schedule;
+pub mod topics;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use wasmq_remoting::{RemotingClient, Server, ServerHandle};
+use wasmq_store::MessageStore;
+
+pub use broker::Broker;
+pub use config::{BrokerConfig, BrokerRole};
+pub use error::BrokerError;
+
+/// How often silent client channels are looked for (Java: 10 s).
+const CLIENT_SCAN_INTERVAL: Duration = Duration::from_secs(10);
+
+/// A running broker.
+#[derive(Debug)]
+pub struct BrokerHandle {
+    broker: Arc<Broker>,
+    servers: Vec<ServerHandle>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    stop: watch::Sender<bool>,
+    client: RemotingClient,
+    local_addr: SocketAddr,
+}
+
+impl BrokerHandle {
+    /// The main listener's address (the bound one; clients are told `brokerIP1:port`).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The address registered with name servers: `brokerIP1:port`.
+    pub fn broker_addr(&self) -> &str {
+        &self.broker.broker_addr
+    }
+
+    /// The shared state (for the binary's admin and tests).
+    pub fn broker(&self) -> &Arc<Broker> {
+        &self.broker
+    }
+
+    /// Stops listening, unregisters from the name servers, persists the config files and shuts
+    /// the store down.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        for s in self.servers.drain(..) {
+            s.stop();
+        }
+        for t in self.tasks.drain(..) {
+            let _ = t.await;
+        }
+        register::unregister_all(&self.broker, &self.client).await;
+        self.client.close_all().await;
+        self.broker.persist_all();
+        self.broker.store.shutdown();
+        tracing::info!(addr = %self.broker.broker_addr, "broker shut down");
+    }
+}
+
+/// Starts a broker over `store`.
+pub async fn start(
+    config: BrokerConfig,
+    store: Arc<MessageStore>,
+) -> Result<BrokerHandle, BrokerError> {
+    let listen = SocketAddr::from((Ipv4Addr::UNSPECIFIED, config.listen_port));
+    let main = Server::bind(listen)
+        .await
+        .map_err(|source| BrokerError::Bind {
+            addr: listen.to_string(),
+            source,
+        })?;
+    let local_addr = main.local_addr().map_err(|source| BrokerError::Bind {
+        addr: listen.to_string(),
+        source,
+    })?;
+    let fast = if config.listen_port > 2 {
+        let addr = SocketAddr::from((Ipv4Addr::UNSPECIFIED, config.listen_port - 2));
+        Some(
+            Server::bind(addr)
+                .await
+                .map_err(|source| BrokerError::Bind {
+                    addr: addr.to_string(),
+                    source,
+                })?,
+        )
+    } else {
+        None
+    };
+    let broker = Arc::new(Broker::new(config, store, local_addr.port())?);
+    let weak = Arc::downgrade(&broker);
+    broker
+        .store
+        .set_arrival_listener(Box::new(move |topic, queue_id, max_offset, tags_code| {
+            if let Some(b) = weak.upgrade() {
+                b.holds
+                    .notify_arrival(topic, queue_id, max_offset, tags_code);
+            }
+        }));
+
+    let bind_err = |addr: SocketAddr| {
+        move |source| BrokerError::Bind {
+            addr: addr.to_string(),
+            source,
+        }
+    };
+    let mut servers = vec![
+        main.start(Arc::new(processor::router(
+            Arc::clone(&broker),
+            processor::Port::Main,
+        )))
+        .map_err(bind_err(local_addr))?,
+    ];
+    if let Some(fast) = fast {
+        let addr = fast.local_addr().unwrap_or(local_addr);
+        servers.push(
+            fast.start(Arc::new(processor::router(
+                Arc::clone(&broker),
+                processor::Port::Fast,
+            )))
+            .map_err(bind_err(addr))?,
+        );
+    }
+
+    let (stop, stop_rx) = watch::channel(false);
+    let client = RemotingClient::new();
+    let mut tasks = vec![
+        register::spawn(Arc::clone(&broker), client.clone(), stop_rx.clone()),
+        spawn_offset_flush(Arc::clone(&broker), stop_rx.clone()),
+        spawn_client_expiry(Arc::clone(&broker), stop_rx.clone()),
+    ];
+    tasks.extend(schedule::spawn(&broker, &stop_rx));
+    tracing::info!(addr = %broker.broker_addr, listen = %local_addr,
+        name = %broker.config.broker_name, cluster = %broker.config.broker_cluster_name, "broker started");
+    Ok(BrokerHandle {
+        broker,
+        servers,
+        tasks,
+        stop,
+        client,
+        local_addr,
+    })
+}
+
+fn spawn_offset_flush(
+    b: Arc<Broker>,
+    mut stop: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let period = Duration::from_millis(b.config.persist_consumer_offset_interval.max(100));
+        loop {
+            tokio::select! {
+                _ = stop.changed() => return,
+                () = tokio::time::sleep(period) => {}
+            }
+            if let Err(e) = b.offsets.persist() {
+                tracing::error!(cause = %e, "cannot persist consumerOffset.json");
+            }
+        }
+    })
+}
+
+fn spawn_client_expiry(
+    b: Arc<Broker>,
+    mut stop: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let timeout = Duration::from_millis(b.config.channel_expired_timeout);
+        loop {
+            tokio::select! {
+                _ = stop.changed() => return,
+                () = tokio::time::sleep(CLIENT_SCAN_INTERVAL) => {}
+            }
+            for group in b.clients.remove_expired(timeout) {
+                b.clients.notify_ids_changed(&group);
+            }
+        }
+    })
+}

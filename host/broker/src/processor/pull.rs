@@ -1,0 +1,256 @@
+//! PULL_MESSAGE (11) (Java `PullMessageProcessor`): checks, tag filtering by hash, status
+//! mapping, offset commit, and long polling through [`crate::long_polling`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmq_protocol::header::broker::{PullMessageRequestHeader, PullMessageResponseHeader};
+use wasmq_protocol::message::flags::PERM_READ;
+use wasmq_protocol::{RemotingCommand, ResponseCode};
+use wasmq_remoting::Request;
+use wasmq_store::{GetMessageResult, GetMessageStatus};
+
+use crate::broker::Broker;
+use crate::error::Refusal;
+use crate::filter::TagFilter;
+use crate::long_polling::HoldRequest;
+
+/// PullSysFlag bit 0: commit `commitOffset`.
+const FLAG_COMMIT_OFFSET: i32 = 0x1;
+/// PullSysFlag bit 1: the broker may hold the request.
+const FLAG_SUSPEND: i32 = 0x2;
+/// PullSysFlag bit 2: the header carries the subscription.
+const FLAG_SUBSCRIPTION: i32 = 0x4;
+
+/// How often a held pull re-checks the queue with long polling on (Java: 5 s).
+const LONG_POLLING_RECHECK: Duration = Duration::from_secs(5);
+
+/// PULL_MESSAGE (11) on the main port.
+pub async fn pull(b: Arc<Broker>, req: Request<PullMessageRequestHeader>) -> RemotingCommand {
+    let h = req.header;
+    let filter = match prepare(&b, &h) {
+        Ok(f) => Arc::new(f),
+        Err(r) => return r.into(),
+    };
+    let first = read(&b, &h, &filter);
+    let suspend = h.sys_flag & FLAG_SUSPEND != 0;
+    let answer = if first.code == ResponseCode::PullNotFound && suspend {
+        let hold_ms = if b.config.long_polling_enable {
+            u64::try_from(h.suspend_timeout_millis.unwrap_or(15_000)).unwrap_or(0)
+        } else {
+            b.config.short_polling_time_mills
+        };
+        let recheck = if b.config.long_polling_enable {
+            LONG_POLLING_RECHECK
+        } else {
+            Duration::from_millis(b.config.short_polling_time_mills.max(1))
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(hold_ms);
+        let store = Arc::clone(&b.store);
+        let (topic, qid) = (h.topic.clone(), h.queue_id);
+        let reason = b
+            .holds
+            .hold(
+                HoldRequest {
+                    topic: &h.topic,
+                    queue_id: h.queue_id,
+                    offset: h.queue_offset,
+                    filter: Arc::clone(&filter),
+                },
+                deadline,
+                recheck,
+                move || store.max_offset_in_queue(&topic, qid),
+            )
+            .await;
+        tracing::debug!(topic = %h.topic, queue = h.queue_id, ?reason, "held pull resumed");
+        // Woken or timed out, the request is re-run once without holding
+        // (Java `executeRequestWhenWakeup`); a timeout thus answers 19 with fresh offsets.
+        read(&b, &h, &filter)
+    } else {
+        first
+    };
+    let commit = h.commit_offset.filter(|o| *o >= 0);
+    if let (Some(offset), true) = (
+        commit,
+        h.sys_flag & FLAG_COMMIT_OFFSET != 0 && !b.is_slave(),
+    ) {
+        b.offsets
+            .commit(&h.consumer_group, &h.topic, h.queue_id, offset);
+    }
+    answer.into_command()
+}
+
+/// Pre-checks (in Java's order) and the tag filter to apply.
+fn prepare(b: &Broker, h: &PullMessageRequestHeader) -> Result<TagFilter, Refusal> {
+    let err = |code, remark: String| Err(Refusal::new(code, remark));
+    if b.config.broker_permission & PERM_READ == 0 {
+        return err(
+            ResponseCode::NoPermission,
+            format!("the broker[{}] pulling message is forbidden", b.broker_addr),
+        );
+    }
+    let group = match b.groups.find_or_create(&h.consumer_group) {
+        Ok(Some(g)) => g,
+        Ok(None) => {
+            return err(
+                ResponseCode::SubscriptionGroupNotExist,
+                format!("subscription group [{}] does not exist", h.consumer_group),
+            );
+        }
+        Err(e) => return err(ResponseCode::SystemError, e.to_string()),
+    };
+    if !group.consume_enable {
+        return err(
+            ResponseCode::NoPermission,
+            format!("subscription group no permission, {}", h.consumer_group),
+        );
+    }
+    let Some(topic) = b.topics.get(&h.topic) else {
+        return err(
+            ResponseCode::TopicNotExist,
+            format!(
+                "topic[{}] not exist, apply first please! http://rocketmq.apache.org/docs/faq/",
+                h.topic
+            ),
+        );
+    };
+    if topic.perm & PERM_READ == 0 {
+        return err(
+            ResponseCode::NoPermission,
+            format!("the topic[{}] pulling message is forbidden", h.topic),
+        );
+    }
+    if h.queue_id < 0 || h.queue_id >= topic.read_queue_nums {
+        return err(
+            ResponseCode::SystemError,
+            format!(
+                "queueId[{}] is illegal, topic:[{}] topicConfig.readQueueNums:[{}] consumer:[{}]",
+                h.queue_id, h.topic, topic.read_queue_nums, h.consumer_group
+            ),
+        );
+    }
+    let expression_type = h.expression_type.as_deref().unwrap_or("TAG");
+    if !expression_type.eq_ignore_ascii_case("TAG") {
+        // No SQL92 evaluator here; Java answers the same when enablePropertyFilter is off.
+        return err(
+            ResponseCode::SystemError,
+            "The broker does not support consumer to filter message by SQL92".to_owned(),
+        );
+    }
+    if h.sys_flag & FLAG_SUBSCRIPTION != 0 {
+        return Ok(TagFilter::from_expression(
+            h.subscription.as_deref().unwrap_or("*"),
+        ));
+    }
+    let Some(cg) = b.clients.consumer_group(&h.consumer_group) else {
+        return err(
+            ResponseCode::SubscriptionNotExist,
+            format!("the consumer's group info not exist {}", h.consumer_group),
+        );
+    };
+    if cg.message_model == "BROADCASTING" && !group.consume_broadcast_enable {
+        return err(
+            ResponseCode::NoPermission,
+            format!(
+                "the consumer group[{}] can not consume by broadcast way",
+                h.consumer_group
+            ),
+        );
+    }
+    let Some(sub) = cg.subscriptions.get(&h.topic) else {
+        return err(
+            ResponseCode::SubscriptionNotExist,
+            format!("the consumer's subscription not exist {}", h.topic),
+        );
+    };
+    if sub.sub_version < h.sub_version.unwrap_or(0) {
+        return err(
+            ResponseCode::SubscriptionNotLatest,
+            format!("the consumer's subscription not latest {}", sub.sub_string),
+        );
+    }
+    Ok(TagFilter::from_subscription(sub))
+}
+
+/// One pull outcome.
+#[derive(Debug)]
+struct PullAnswer {
+    code: ResponseCode,
+    header: PullMessageResponseHeader,
+    remark: &'static str,
+    messages: Vec<bytes::Bytes>,
+}
+
+impl PullAnswer {
+    fn into_command(self) -> RemotingCommand {
+        let mut c = RemotingCommand::response(self.code, Some(self.remark.to_owned()))
+            .with_header(&self.header);
+        c.body_chunks = self.messages;
+        c
+    }
+}
+
+/// Reads from the store and maps the status (doc 2.4).
+fn read(b: &Broker, h: &PullMessageRequestHeader, filter: &TagFilter) -> PullAnswer {
+    let max = h
+        .max_msg_nums
+        .clamp(1, b.config.max_transfer_count_on_message_in_memory.max(1));
+    let r: GetMessageResult =
+        b.store
+            .get_messages(&h.topic, h.queue_id, h.queue_offset, max, &|code| {
+                filter.matches(code)
+            });
+    use GetMessageStatus as S;
+    let (code, next) = match r.status {
+        S::Found => (ResponseCode::Success, r.next_begin_offset),
+        S::NoMatchedMessage | S::MessageWasRemoving => {
+            (ResponseCode::PullRetryImmediately, r.next_begin_offset)
+        }
+        S::NoMatchedLogicQueue | S::NoMessageInQueue => {
+            if h.queue_offset != 0 {
+                (ResponseCode::PullOffsetMoved, r.next_begin_offset)
+            } else {
+                (ResponseCode::PullNotFound, r.next_begin_offset)
+            }
+        }
+        S::OffsetTooSmall | S::OffsetOverflowBadly => {
+            (ResponseCode::PullOffsetMoved, r.next_begin_offset)
+        }
+        S::OffsetOverflowOne | S::OffsetFoundNull => {
+            (ResponseCode::PullNotFound, r.next_begin_offset)
+        }
+    };
+    if code == ResponseCode::PullOffsetMoved {
+        tracing::info!(topic = %h.topic, queue = h.queue_id, group = %h.consumer_group,
+            requested = h.queue_offset, corrected = next, status = ?r.status, "pull offset moved");
+    }
+    PullAnswer {
+        code,
+        header: PullMessageResponseHeader {
+            suggest_which_broker_id: 0,
+            next_begin_offset: next,
+            min_offset: r.min_offset,
+            max_offset: r.max_offset,
+        },
+        remark: status_name(r.status),
+        messages: if code == ResponseCode::Success {
+            r.messages
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+fn status_name(s: GetMessageStatus) -> &'static str {
+    match s {
+        GetMessageStatus::Found => "FOUND",
+        GetMessageStatus::NoMatchedMessage => "NO_MATCHED_MESSAGE",
+        GetMessageStatus::MessageWasRemoving => "MESSAGE_WAS_REMOVING",
+        GetMessageStatus::OffsetFoundNull => "OFFSET_FOUND_NULL",
+        GetMessageStatus::OffsetOverflowBadly => "OFFSET_OVERFLOW_BADLY",
+        GetMessageStatus::OffsetOverflowOne => "OFFSET_OVERFLOW_ONE",
+        GetMessageStatus::OffsetTooSmall => "OFFSET_TOO_SMALL",
+        GetMessageStatus::NoMatchedLogicQueue => "NO_MATCHED_LOGIC_QUEUE",
+        GetMessageStatus::NoMessageInQueue => "NO_MESSAGE_IN_QUEUE",
+    }
+}

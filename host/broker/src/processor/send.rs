@@ -1,0 +1,421 @@
+//! SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320), and CPP batches on 310
+//! with `m=true` (Java `SendMessageProcessor`). The three header spellings are normalised into
+//! one [`SendRequest`]; everything after that is shared.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use rand::Rng;
+use wasmq_protocol::body::namesrv::TopicConfig;
+use wasmq_protocol::code::V3_4_9;
+use wasmq_protocol::header::broker::{
+    SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
+};
+use wasmq_protocol::message::flags::{PERM_READ, PERM_WRITE, transaction_value};
+use wasmq_protocol::message::{
+    decode_batch, decode_properties, encode_properties, keys, offset_msg_id, tags_hash_code,
+};
+use wasmq_protocol::{RemotingCommand, ResponseCode};
+use wasmq_remoting::Request;
+use wasmq_store::{
+    BatchItemToStore, MessageBatchToStore, MessageToStore, PutResult, PutStatus, StoreError,
+};
+
+use crate::broker::Broker;
+use crate::error::{Refusal, store_error_response};
+use crate::topics::{
+    DLQ_PREFIX, NOT_SENDABLE, RETRY_PREFIX, SCHEDULE_TOPIC, TBW102, dlq_topic, topic_name_problem,
+};
+
+/// A send request, whatever header spelling it came in.
+#[derive(Debug, Clone)]
+pub struct SendRequest {
+    /// Producer group.
+    pub producer_group: String,
+    /// Topic.
+    pub topic: String,
+    /// Auto-create template.
+    pub default_topic: String,
+    /// Queues for auto-creation.
+    pub default_topic_queue_nums: i32,
+    /// Queue id (< 0 = any).
+    pub queue_id: i32,
+    /// Message sysFlag.
+    pub sys_flag: i32,
+    /// Born timestamp.
+    pub born_timestamp: i64,
+    /// User flag.
+    pub flag: i32,
+    /// Properties string.
+    pub properties: String,
+    /// Reconsume times.
+    pub reconsume_times: i32,
+    /// Max reconsume times from the header.
+    pub max_reconsume_times: Option<i32>,
+    /// Body is a batch.
+    pub batch: bool,
+}
+
+impl From<SendMessageRequestHeader> for SendRequest {
+    fn from(h: SendMessageRequestHeader) -> Self {
+        Self {
+            producer_group: h.producer_group,
+            topic: h.topic,
+            default_topic: h.default_topic.unwrap_or_else(|| TBW102.into()),
+            default_topic_queue_nums: h.default_topic_queue_nums.unwrap_or(4),
+            queue_id: h.queue_id,
+            sys_flag: h.sys_flag,
+            born_timestamp: h.born_timestamp,
+            flag: h.flag,
+            properties: h.properties.unwrap_or_default(),
+            reconsume_times: h.reconsume_times.unwrap_or(0),
+            max_reconsume_times: h.max_reconsume_times,
+            batch: h.batch.unwrap_or(false),
+        }
+    }
+}
+
+impl From<SendMessageRequestHeaderV2> for SendRequest {
+    fn from(h: SendMessageRequestHeaderV2) -> Self {
+        Self {
+            producer_group: h.a,
+            topic: h.b,
+            default_topic: h.c.unwrap_or_else(|| TBW102.into()),
+            default_topic_queue_nums: h.d.unwrap_or(4),
+            queue_id: h.e,
+            sys_flag: h.f,
+            born_timestamp: h.g,
+            flag: h.h,
+            properties: h.i.unwrap_or_default(),
+            reconsume_times: h.j.unwrap_or(0),
+            max_reconsume_times: h.l,
+            batch: h.m.unwrap_or(false),
+        }
+    }
+}
+
+/// SEND_MESSAGE (10).
+pub async fn send_v1(b: Arc<Broker>, req: Request<SendMessageRequestHeader>) -> RemotingCommand {
+    let peer = req.conn.peer();
+    send(&b, req.header.into(), req.body, peer, req.version).await
+}
+
+/// SEND_MESSAGE_V2 (310), which CPP also uses for batches (`m=true`).
+pub async fn send_v2(b: Arc<Broker>, req: Request<SendMessageRequestHeaderV2>) -> RemotingCommand {
+    let peer = req.conn.peer();
+    send(&b, req.header.into(), req.body, peer, req.version).await
+}
+
+/// SEND_BATCH_MESSAGE (320).
+pub async fn send_batch(
+    b: Arc<Broker>,
+    req: Request<SendMessageRequestHeaderV2>,
+) -> RemotingCommand {
+    let peer = req.conn.peer();
+    let mut h: SendRequest = req.header.into();
+    h.batch = true;
+    send(&b, h, req.body, peer, req.version).await
+}
+
+fn refuse(code: ResponseCode, remark: impl Into<String>) -> Refusal {
+    Refusal::new(code, remark)
+}
+
+/// Where a checked send goes.
+struct Target {
+    topic: TopicConfig,
+    queue_id: i32,
+}
+
+/// Shared send path: checks (in Java's order), enrichment, store, response.
+pub async fn send(
+    b: &Broker,
+    mut h: SendRequest,
+    body: Bytes,
+    peer: SocketAddr,
+    version: i32,
+) -> RemotingCommand {
+    let target = match check(b, &mut h, version) {
+        Ok(t) => t,
+        Err(r) => return r.into(),
+    };
+    let mut props = decode_properties(&h.properties);
+    if prop(&props, keys::TRAN_MSG) == Some("true") || transaction_value(h.sys_flag) != 0 {
+        let remark = if b.config.reject_transaction_message {
+            format!(
+                "the broker[{}] sending transaction message is forbidden",
+                b.broker_addr
+            )
+        } else {
+            "transaction messages are not supported by this broker".to_owned()
+        };
+        return refuse(ResponseCode::NoPermission, remark).into();
+    }
+    let wait_store_ok = prop(&props, keys::WAIT) != Some("false");
+    props.retain(|(k, _)| k != keys::WAIT);
+    set_prop(&mut props, keys::CLUSTER, &b.config.broker_cluster_name);
+
+    let result = if h.batch {
+        if prop(&props, keys::DELAY).is_some_and(|d| d != "0") {
+            return refuse(
+                ResponseCode::MessageIllegal,
+                "batch message does not support delay",
+            )
+            .into();
+        }
+        put_batch(b, &h, &target, &props, body, peer, wait_store_ok).await
+    } else {
+        let (topic, queue_id) =
+            divert_delayed(b, &target.topic.topic_name, target.queue_id, &mut props);
+        let tags = prop(&props, keys::TAGS).unwrap_or_default();
+        let msg = MessageToStore {
+            tags_code: tags_hash_code(tags),
+            keys: prop(&props, keys::KEYS).unwrap_or_default().to_owned(),
+            uniq_key: prop(&props, keys::UNIQ_KEY).map(str::to_owned),
+            properties: encode_properties(props.iter().map(|(k, v)| (k, v))),
+            topic,
+            queue_id,
+            flag: h.flag,
+            body,
+            sys_flag: h.sys_flag,
+            born_timestamp: h.born_timestamp,
+            born_host: peer,
+            store_host: b.store_host,
+            reconsume_times: h.reconsume_times,
+            prepared_transaction_offset: 0,
+            wait_store_ok,
+        };
+        b.store.put_message(msg).await
+    };
+    respond(b, result, target.queue_id)
+}
+
+/// Java's `msgCheck` + `handleRetryAndDLQ`: the topic (created if allowed) and the queue.
+fn check(b: &Broker, h: &mut SendRequest, version: i32) -> Result<Target, Refusal> {
+    if crate::topics::now_ms() < b.config.start_accept_send_request_time_stamp {
+        return Err(refuse(
+            ResponseCode::SystemError,
+            format!(
+                "broker unable to service, until {}",
+                b.config.start_accept_send_request_time_stamp
+            ),
+        ));
+    }
+    if let Some(problem) = topic_name_problem(&h.topic) {
+        return Err(refuse(ResponseCode::SystemError, problem));
+    }
+    if NOT_SENDABLE.contains(&h.topic.as_str()) {
+        return Err(refuse(
+            ResponseCode::NoPermission,
+            format!("Sending message to topic[{}] is forbidden.", h.topic),
+        ));
+    }
+    let topic = lookup_topic(b, h)?;
+    if b.config.broker_permission & PERM_WRITE == 0 && topic.order {
+        return Err(refuse(
+            ResponseCode::NoPermission,
+            format!(
+                "the broker[{}] sending message is forbidden",
+                b.config.broker_name
+            ),
+        ));
+    }
+    let queues = topic.write_queue_nums.max(topic.read_queue_nums);
+    if h.queue_id >= queues {
+        return Err(refuse(
+            ResponseCode::SystemError,
+            format!(
+                "request queueId[{}] is illegal, topic:{} topicConfig.writeQueueNums: {} Producer: {}",
+                h.queue_id, h.topic, topic.write_queue_nums, h.producer_group
+            ),
+        ));
+    }
+    let mut target = Target {
+        queue_id: if h.queue_id < 0 {
+            random_queue(topic.write_queue_nums)
+        } else {
+            h.queue_id
+        },
+        topic,
+    };
+    if let Some(group) = h.topic.strip_prefix(RETRY_PREFIX) {
+        let Some(g) = b.groups.find_or_create(group).ok().flatten() else {
+            return Err(refuse(
+                ResponseCode::SubscriptionGroupNotExist,
+                format!("subscription group not exist, {group}"),
+            ));
+        };
+        let max = match h.max_reconsume_times {
+            Some(m) if version >= V3_4_9 => m,
+            _ => g.retry_max_times,
+        };
+        if h.reconsume_times >= max {
+            let dlq = dlq_topic(group);
+            let t = b
+                .topics
+                .get_or_create(&dlq, 1, PERM_READ | PERM_WRITE)
+                .map_err(|e| refuse(ResponseCode::SystemError, e.to_string()))?;
+            tracing::info!(group, topic = %dlq, "message moved to the dead-letter queue");
+            h.topic = dlq;
+            target = Target {
+                topic: t,
+                queue_id: 0,
+            };
+        }
+    }
+    Ok(target)
+}
+
+fn lookup_topic(b: &Broker, h: &SendRequest) -> Result<TopicConfig, Refusal> {
+    let created = if let Some(group) = h.topic.strip_prefix(RETRY_PREFIX) {
+        match b.groups.find_or_create(group) {
+            Ok(Some(g)) => b
+                .topics
+                .get_or_create(&h.topic, g.retry_queue_nums, PERM_READ | PERM_WRITE)
+                .map(Some),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e),
+        }
+    } else if h.topic.starts_with(DLQ_PREFIX) {
+        b.topics
+            .get_or_create(&h.topic, 1, PERM_READ | PERM_WRITE)
+            .map(Some)
+    } else {
+        b.topics.get_or_create_from_template(
+            &h.topic,
+            &h.default_topic,
+            h.default_topic_queue_nums,
+            0,
+        )
+    };
+    match created {
+        Ok(Some(t)) => Ok(t),
+        Ok(None) => Err(refuse(
+            ResponseCode::TopicNotExist,
+            format!(
+                "topic[{}] not exist, apply first please! http://rocketmq.apache.org/docs/faq/",
+                h.topic
+            ),
+        )),
+        Err(e) => Err(refuse(ResponseCode::SystemError, e.to_string())),
+    }
+}
+
+fn random_queue(write_queue_nums: i32) -> i32 {
+    rand::thread_rng().gen_range(0..write_queue_nums.max(1))
+}
+
+/// A message with DELAY > 0 goes to SCHEDULE_TOPIC_XXXX (queue = level - 1, levels above the
+/// maximum clamped), its real topic and queue saved in REAL_TOPIC / REAL_QID.
+pub fn divert_delayed(
+    b: &Broker,
+    topic: &str,
+    queue_id: i32,
+    props: &mut Vec<(String, String)>,
+) -> (String, i32) {
+    let level = prop(props, keys::DELAY)
+        .and_then(|d| d.trim().parse::<i32>().ok())
+        .unwrap_or(0);
+    let max_level = i32::try_from(b.delay_levels_ms.len()).unwrap_or(0);
+    if level <= 0 || max_level == 0 {
+        return (topic.to_owned(), queue_id);
+    }
+    let level = level.min(max_level);
+    set_prop(props, keys::DELAY, &level.to_string());
+    set_prop(props, keys::REAL_TOPIC, topic);
+    set_prop(props, keys::REAL_QID, &queue_id.to_string());
+    (SCHEDULE_TOPIC.to_owned(), level - 1)
+}
+
+async fn put_batch(
+    b: &Broker,
+    h: &SendRequest,
+    t: &Target,
+    header_props: &[(String, String)],
+    body: Bytes,
+    peer: SocketAddr,
+    wait_store_ok: bool,
+) -> Result<PutResult, StoreError> {
+    let items = match decode_batch(&body) {
+        Ok(items) => items,
+        Err(e) => {
+            tracing::debug!(peer = %peer, cause = %e, "malformed batch body");
+            return Err(StoreError::EmptyBatch);
+        }
+    };
+    let items = items
+        .into_iter()
+        .map(|item| {
+            let mut p = decode_properties(&item.properties);
+            p.extend(header_props.iter().cloned());
+            let tags = prop(&p, keys::TAGS).unwrap_or_default();
+            BatchItemToStore {
+                flag: item.flag,
+                tags_code: tags_hash_code(tags),
+                keys: prop(&p, keys::KEYS).unwrap_or_default().to_owned(),
+                uniq_key: prop(&p, keys::UNIQ_KEY).map(str::to_owned),
+                properties: encode_properties(p.iter().map(|(k, v)| (k, v))),
+                body: item.body,
+            }
+        })
+        .collect();
+    b.store
+        .put_messages(MessageBatchToStore {
+            topic: t.topic.topic_name.clone(),
+            queue_id: t.queue_id,
+            sys_flag: h.sys_flag,
+            born_timestamp: h.born_timestamp,
+            born_host: peer,
+            store_host: b.store_host,
+            items,
+            wait_store_ok,
+        })
+        .await
+}
+
+fn respond(b: &Broker, result: Result<PutResult, StoreError>, queue_id: i32) -> RemotingCommand {
+    let r = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let (code, remark) = store_error_response(&e);
+            tracing::warn!(cause = %e, code = code.name(), "send refused by the store");
+            return refuse(code, remark).into();
+        }
+    };
+    let code = match r.status {
+        PutStatus::PutOk => ResponseCode::Success,
+        PutStatus::FlushDiskTimeout => ResponseCode::FlushDiskTimeout,
+    };
+    let msg_id = r
+        .record_offsets
+        .iter()
+        .map(|off| offset_msg_id(b.store_host, *off))
+        .collect::<Vec<_>>()
+        .join(",");
+    let header = SendMessageResponseHeader {
+        msg_id,
+        queue_id,
+        queue_offset: r.queue_offset,
+        transaction_id: None,
+    };
+    let mut resp = RemotingCommand::response(code, None).with_header(&header);
+    resp.ext_fields
+        .insert(keys::MSG_REGION, b.config.region_id.clone());
+    resp.ext_fields
+        .insert(keys::TRACE_ON, b.config.trace_on.to_string());
+    resp
+}
+
+fn prop<'a>(props: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    props
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+fn set_prop(props: &mut Vec<(String, String)>, key: &str, value: &str) {
+    props.retain(|(k, _)| k != key);
+    props.push((key.to_owned(), value.to_owned()));
+}

@@ -1,0 +1,247 @@
+//! Heartbeats, consumer lists, NOTIFY_CONSUMER_IDS_CHANGED, offsets across restarts, oneway.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use common::*;
+use parking_lot::Mutex;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use wasmq_protocol::header::broker::{
+    ConsumerGroupRequestHeader, QueryConsumerOffsetRequestHeader, QueueRequestHeader,
+    UnregisterClientRequestHeader, UpdateConsumerOffsetRequestHeader,
+};
+use wasmq_protocol::{RemotingCommand, RequestCode, ResponseCode, frame};
+use wasmq_remoting::{Connection, Dispatch, RemotingClient, Service};
+
+fn query_offset(group: &str, topic: &str, q: i32) -> RemotingCommand {
+    RemotingCommand::request_with_header(
+        RequestCode::QueryConsumerOffset,
+        0,
+        &QueryConsumerOffsetRequestHeader {
+            consumer_group: group.into(),
+            topic: topic.into(),
+            queue_id: q,
+        },
+    )
+}
+
+#[tokio::test]
+async fn malformed_heartbeat_gets_an_error_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = TestBroker::start(dir.path()).await;
+    let r = b
+        .call(RemotingCommand::request(RequestCode::HeartBeat, 0).with_body("{not json"))
+        .await;
+    assert_eq!(r.code, ResponseCode::SystemError.as_i32());
+    assert!(r.remark.unwrap_or_default().contains("heartbeat"));
+    // The connection still works.
+    let ok = b.call(heartbeat("127.0.0.1@9", "CG", "T", "*")).await;
+    assert_eq!(ok.code, 0);
+    assert_eq!(ok.version, wasmq_protocol::code::CURRENT_VERSION);
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn offsets_survive_a_clean_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = TestBroker::start(dir.path()).await;
+    b.call(send_v2("Off", 0, &[], "x")).await;
+    b.call(send_v2("Off", 0, &[], "y")).await;
+    wait_dispatched(&b, "Off", 0, 2).await;
+    // Never committed, queue starts at 0: offset 0.
+    let r = b.call(query_offset("CG", "Off", 0)).await;
+    assert_eq!((r.code, ext(&r, "offset")), (0, "0"));
+    let mut upd = RemotingCommand::request_with_header(
+        RequestCode::UpdateConsumerOffset,
+        0,
+        &UpdateConsumerOffsetRequestHeader {
+            consumer_group: "CG".into(),
+            topic: "Off".into(),
+            queue_id: 0,
+            commit_offset: 2,
+        },
+    );
+    upd.set_oneway();
+    b.client.invoke_oneway(&b.addr, upd).await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let r = b.call(query_offset("CG", "Off", 0)).await;
+        if ext(&r, "offset") == "2" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "oneway offset update never applied"
+        );
+    }
+    let max = b
+        .call(RemotingCommand::request_with_header(
+            RequestCode::GetMaxOffset,
+            0,
+            &QueueRequestHeader {
+                topic: "Off".into(),
+                queue_id: 0,
+            },
+        ))
+        .await;
+    assert_eq!(ext(&max, "offset"), "2");
+    b.stop().await;
+
+    let text = std::fs::read_to_string(dir.path().join("config/consumerOffset.json")).unwrap();
+    assert!(text.contains("Off@CG"), "{text}");
+    let b = TestBroker::start(dir.path()).await;
+    let r = b.call(query_offset("CG", "Off", 0)).await;
+    assert_eq!((r.code, ext(&r, "offset")), (0, "2"));
+    let max = b
+        .call(RemotingCommand::request_with_header(
+            RequestCode::GetMaxOffset,
+            0,
+            &QueueRequestHeader {
+                topic: "Off".into(),
+                queue_id: 0,
+            },
+        ))
+        .await;
+    assert_eq!(ext(&max, "offset"), "2", "messages survive too");
+    b.stop().await;
+}
+
+/// Records NOTIFY_CONSUMER_IDS_CHANGED pushed by the broker.
+#[derive(Default)]
+struct Notifications(Mutex<Vec<String>>);
+
+impl Service for Notifications {
+    fn call(&self, _conn: &Connection, request: RemotingCommand) -> Dispatch {
+        if request.code == RequestCode::NotifyConsumerIdsChanged.as_i32() {
+            let h: ConsumerGroupRequestHeader = request.decode_header().unwrap();
+            self.0.lock().push(h.consumer_group);
+        }
+        Dispatch::Ready(None)
+    }
+}
+
+#[tokio::test]
+async fn consumer_list_and_membership_notifications() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = TestBroker::start(dir.path()).await;
+    let none = b
+        .call(RemotingCommand::request_with_header(
+            RequestCode::GetConsumerListByGroup,
+            0,
+            &ConsumerGroupRequestHeader {
+                consumer_group: "CG".into(),
+            },
+        ))
+        .await;
+    assert_eq!(none.code, 1);
+    assert!(
+        none.remark
+            .unwrap_or_default()
+            .contains("no consumer for this group")
+    );
+
+    let seen = Arc::new(Notifications::default());
+    let c1 = RemotingClient::with_service(seen.clone());
+    let r = c1
+        .invoke(&b.addr, heartbeat("10.0.0.1@1", "CG", "T", "*"), TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(r.code, 0);
+    let r = b.call(heartbeat("10.0.0.2@2", "CG", "T", "*")).await;
+    assert_eq!(r.code, 0);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !seen.0.lock().contains(&"CG".to_string()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no NOTIFY_CONSUMER_IDS_CHANGED"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let list = b
+        .call(RemotingCommand::request_with_header(
+            RequestCode::GetConsumerListByGroup,
+            0,
+            &ConsumerGroupRequestHeader {
+                consumer_group: "CG".into(),
+            },
+        ))
+        .await;
+    let v: serde_json::Value = serde_json::from_slice(&list.body).unwrap();
+    assert_eq!(
+        v["consumerIdList"],
+        serde_json::json!(["10.0.0.1@1", "10.0.0.2@2"])
+    );
+    // The group's retry topic exists now.
+    assert!(b.handle.broker().topics.get("%RETRY%CG").is_some());
+
+    // Unregister c2; closing c1's connection drops it at once.
+    let r = b
+        .call(RemotingCommand::request_with_header(
+            RequestCode::UnregisterClient,
+            0,
+            &UnregisterClientRequestHeader {
+                client_id: "10.0.0.2@2".into(),
+                producer_group: Some("PG".into()),
+                consumer_group: Some("CG".into()),
+            },
+        ))
+        .await;
+    assert_eq!(r.code, 0);
+    assert_eq!(b.handle.broker().clients.consumer_ids("CG"), ["10.0.0.1@1"]);
+    c1.close_all().await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !b.handle.broker().clients.consumer_ids("CG").is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "closed channel not dropped"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn oneway_send_is_stored_but_not_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = TestBroker::start(dir.path()).await;
+    let mut sock = tokio::net::TcpStream::connect(&b.addr).await.unwrap();
+    let mut send = send_v2("OneWay", 0, &[], "quiet");
+    send.opaque = 41;
+    send.set_oneway();
+    let mut ask = RemotingCommand::request_with_header(
+        RequestCode::GetMaxOffset,
+        0,
+        &QueueRequestHeader {
+            topic: "OneWay".into(),
+            queue_id: 0,
+        },
+    );
+    ask.opaque = 42;
+    let mut out = BytesMut::new();
+    frame::encode(&send, &mut out).unwrap();
+    sock.write_all(&out).await.unwrap();
+    wait_dispatched(&b, "OneWay", 0, 1).await;
+    out.clear();
+    frame::encode(&ask, &mut out).unwrap();
+    sock.write_all(&out).await.unwrap();
+    let mut buf = BytesMut::new();
+    let first = loop {
+        if let Some(f) = frame::decode(&mut buf).unwrap() {
+            break f;
+        }
+        let n = tokio::time::timeout(TIMEOUT, sock.read_buf(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "broker closed the connection");
+    };
+    assert_eq!(
+        first.opaque, 42,
+        "the first frame must answer the second request: {first:?}"
+    );
+    assert_eq!(ext(&first, "offset"), "1");
+    b.stop().await;
+}

@@ -1,0 +1,217 @@
+//! Send -> pull round trips through a real store and real sockets.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use wasmq_protocol::message::{keys, property};
+use wasmq_protocol::{RemotingCommand, RequestCode, ResponseCode};
+
+#[tokio::test]
+async fn send_then_pull_keeps_body_and_properties() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = TestBroker::start(dir.path()).await;
+    let resp = b
+        .call(send_v2(
+            "RoundTrip",
+            0,
+            &[
+                ("TAGS", "TagA"),
+                ("KEYS", "k1 k2"),
+                ("UNIQ_KEY", "ABCDEF0123"),
+                ("WAIT", "true"),
+                ("custom", "v"),
+            ],
+            "hello",
+        ))
+        .await;
+    assert_eq!(resp.code, 0, "{resp:?}");
+    assert_eq!(ext(&resp, "queueId"), "0");
+    assert_eq!(ext(&resp, "queueOffset"), "0");
+    assert_eq!(ext(&resp, "msgId").len(), 32);
+    assert_eq!(ext(&resp, "MSG_REGION"), "DefaultRegion");
+    assert_eq!(ext(&resp, "TRACE_ON"), "true");
+    assert!(resp.version >= 232);
+    wait_dispatched(&b, "RoundTrip", 0, 1).await;
+
+    let p = b.call(pull("CG", "RoundTrip", 0, 0, Some("*"), None)).await;
+    assert_eq!(p.code, 0, "{p:?}");
+    assert_eq!(ext(&p, "nextBeginOffset"), "1");
+    assert_eq!(ext(&p, "minOffset"), "0");
+    assert_eq!(ext(&p, "maxOffset"), "1");
+    assert_eq!(ext(&p, "suggestWhichBrokerId"), "0");
+    let recs = records(&p);
+    assert_eq!(recs.len(), 1);
+    let r = &recs[0];
+    assert_eq!(&r.body[..], b"hello");
+    assert_eq!(r.topic, "RoundTrip");
+    assert_eq!(r.born_timestamp, 1_700_000_000_000);
+    assert_eq!(property(&r.properties, keys::TAGS), Some("TagA"));
+    assert_eq!(property(&r.properties, keys::KEYS), Some("k1 k2"));
+    assert_eq!(property(&r.properties, "custom"), Some("v"));
+    assert_eq!(
+        property(&r.properties, keys::CLUSTER),
+        Some("DefaultCluster")
+    );
+    assert_eq!(property(&r.properties, keys::WAIT), None, "WAIT is dropped");
+    assert_eq!(r.store_host.port(), b.handle.local_addr().port());
+    assert!(r.born_host.ip().is_loopback());
+    let (host, off) = wasmq_protocol::message::decode_offset_msg_id(ext(&resp, "msgId")).unwrap();
+    assert_eq!((host, off), (r.store_host, r.physical_offset));
+
+    // Nothing more: 19 with the offsets still sent.
+    let p = b.call(pull("CG", "RoundTrip", 0, 1, Some("*"), None)).await;
+    assert_eq!(p.code, ResponseCode::PullNotFound.as_i32());
+    assert_eq!(ext(&p, "nextBeginOffset"), "1");
+    assert_eq!(ext(&p, "maxOffset"), "1");
+    // Far beyond max: offset moved, corrected to min (0) as Java does when min is 0.
+    let p = b.call(pull("CG", "RoundTrip", 0, 7, Some("*"), None)).await;
+    assert_eq!(p.code, ResponseCode::PullOffsetMoved.as_i32());
+    assert_eq!(ext(&p, "nextBeginOffset"), "0");
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn tag_filter_by_header_and_by_heartbeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = TestBroker::start(dir.path()).await;
+    for tag in ["a", "b", "a", "c"] {
+        let r = b.call(send_v2("Tags", 1, &[("TAGS", tag)], tag)).await;
+        assert_eq!(r.code, 0, "{r:?}");
+    }
+    wait_dispatched(&b, "Tags", 1, 4).await;
+    let p = b.call(pull("CG", "Tags", 1, 0, Some("a || c"), None)).await;
+    assert_eq!(p.code, 0, "{p:?}");
+    let got: Vec<String> = records(&p)
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect();
+    assert_eq!(got, ["a", "a", "c"]);
+    assert_eq!(ext(&p, "nextBeginOffset"), "4");
+
+    // Without sysFlag bit2 the heartbeat subscription decides; unknown consumer => 24.
+    let p = b.call(pull("CG2", "Tags", 1, 0, None, None)).await;
+    assert_eq!(p.code, ResponseCode::SubscriptionNotExist.as_i32(), "{p:?}");
+    let hb = b.call(heartbeat("127.0.0.1@1", "CG2", "Tags", "b")).await;
+    assert_eq!(hb.code, 0, "{hb:?}");
+    let p = b.call(pull("CG2", "Tags", 1, 0, None, None)).await;
+    let got: Vec<String> = records(&p)
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect();
+    assert_eq!(got, ["b"]);
+    // Only non-matching entries after offset 2: 20 with the scan position advanced.
+    let p = b.call(pull("CG2", "Tags", 1, 2, None, None)).await;
+    assert_eq!(p.code, ResponseCode::PullRetryImmediately.as_i32(), "{p:?}");
+    assert_eq!(ext(&p, "nextBeginOffset"), "4");
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn held_pull_wakes_on_new_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = TestBroker::start(dir.path()).await;
+    let r = b.call(send_v2("Poll", 0, &[], "first")).await;
+    assert_eq!(r.code, 0);
+    wait_dispatched(&b, "Poll", 0, 1).await;
+    let client = b.client.clone();
+    let addr = b.addr.clone();
+    let started = Instant::now();
+    let held = tokio::spawn(async move {
+        client
+            .invoke(
+                &addr,
+                pull("CG", "Poll", 0, 1, Some("*"), Some(15_000)),
+                Duration::from_secs(30),
+            )
+            .await
+    });
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while b.handle.broker().holds.held() == 0 {
+        assert!(Instant::now() < deadline, "the pull was never held");
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // A send on the same connection is not blocked by the held pull.
+    let r = b.call(send_v2("Poll", 0, &[], "second")).await;
+    assert_eq!(r.code, 0);
+    let p = held.await.unwrap().unwrap();
+    let waited = started.elapsed();
+    assert_eq!(p.code, 0, "{p:?}");
+    assert!(waited < Duration::from_secs(5), "answered after {waited:?}");
+    assert_eq!(&records(&p)[0].body[..], b"second");
+    assert_eq!(b.handle.broker().holds.held(), 0);
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn held_pull_times_out_with_19() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = TestBroker::start(dir.path()).await;
+    b.call(send_v2("Idle", 0, &[], "x")).await;
+    wait_dispatched(&b, "Idle", 0, 1).await;
+    let started = Instant::now();
+    let p = b.call(pull("CG", "Idle", 0, 1, Some("*"), Some(300))).await;
+    assert_eq!(p.code, ResponseCode::PullNotFound.as_i32());
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(ext(&p, "nextBeginOffset"), "1");
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_topic_is_created_from_tbw102_unless_disabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = TestBroker::start(dir.path()).await;
+    let r = b.call(send_v2("Fresh", -1, &[], "x")).await;
+    assert_eq!(r.code, 0, "{r:?}");
+    let q: i32 = ext(&r, "queueId").parse().unwrap();
+    assert!((0..4).contains(&q));
+    let all = b
+        .call(RemotingCommand::request(RequestCode::GetAllTopicConfig, 0))
+        .await;
+    let v: serde_json::Value = serde_json::from_slice(&all.body).unwrap();
+    assert_eq!(v["topicConfigTable"]["Fresh"]["writeQueueNums"], 4);
+    assert_eq!(v["topicConfigTable"]["Fresh"]["perm"], 6);
+    let bad = b.call(send_v2("Fresh", 4, &[], "x")).await;
+    assert_eq!(bad.code, 1, "queue id beyond the topic's queues: {bad:?}");
+    let forbidden = b.call(send_v2("SCHEDULE_TOPIC_XXXX", 0, &[], "x")).await;
+    assert_eq!(forbidden.code, ResponseCode::NoPermission.as_i32());
+    b.stop().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path());
+    c.auto_create_topic_enable = false;
+    let b = TestBroker::start_with(c, dir.path()).await;
+    let r = b.call(send_v2("Fresh", 0, &[], "x")).await;
+    assert_eq!(r.code, ResponseCode::TopicNotExist.as_i32(), "{r:?}");
+    assert!(r.remark.unwrap_or_default().contains("not exist"));
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn batch_send_stores_each_item() {
+    use wasmq_protocol::message::{BatchItem, encode_batch, encode_properties};
+    let dir = tempfile::tempdir().unwrap();
+    let b = TestBroker::start(dir.path()).await;
+    let items: Vec<BatchItem> = (0..3)
+        .map(|i| BatchItem {
+            flag: 0,
+            body: bytes::Bytes::from(format!("m{i}")),
+            properties: encode_properties([("TAGS", "t"), ("UNIQ_KEY", format!("U{i}").as_str())]),
+        })
+        .collect();
+    let mut cmd = send_v2("Batch", 0, &[], "");
+    cmd.code = RequestCode::SendBatchMessage.as_i32();
+    cmd.body = encode_batch(&items).unwrap();
+    let r = b.call(cmd).await;
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(ext(&r, "msgId").split(',').count(), 3);
+    wait_dispatched(&b, "Batch", 0, 3).await;
+    let p = b.call(pull("CG", "Batch", 0, 0, Some("t"), None)).await;
+    let recs = records(&p);
+    assert_eq!(recs.len(), 3);
+    assert_eq!(property(&recs[2].properties, keys::UNIQ_KEY), Some("U2"));
+    assert_eq!(recs[2].queue_offset, 2);
+    b.stop().await;
+}

@@ -33,10 +33,15 @@ pub enum ClientError {
     },
 }
 
+/// One address's connection; its async lock is held while connecting, so callers for the same
+/// address share one connect and callers for other addresses are not held up by it.
+type Slot = Arc<tokio::sync::Mutex<Option<Connection>>>;
+
 /// Connections by address, shared by every caller.
 #[derive(Clone)]
 pub struct RemotingClient {
-    conns: Arc<tokio::sync::Mutex<HashMap<String, Connection>>>,
+    /// Short critical sections only (look up or add a slot); never held across an await.
+    conns: Arc<parking_lot::Mutex<HashMap<String, Slot>>>,
     service: Arc<dyn Service>,
     connect_timeout: Duration,
 }
@@ -70,8 +75,9 @@ impl RemotingClient {
 
     /// The live connection to `addr`, connecting if needed.
     pub async fn connection(&self, addr: &str) -> Result<Connection, ClientError> {
-        let mut conns = self.conns.lock().await;
-        if let Some(c) = conns.get(addr).filter(|c| !c.is_closed()) {
+        let slot = Arc::clone(self.conns.lock().entry(addr.to_owned()).or_default());
+        let mut slot = slot.lock().await;
+        if let Some(c) = slot.as_ref().filter(|c| !c.is_closed()) {
             return Ok(c.clone());
         }
         let connect = TcpStream::connect(addr);
@@ -96,7 +102,7 @@ impl RemotingClient {
                 cause,
             }
         })?;
-        conns.insert(addr.to_owned(), conn.clone());
+        *slot = Some(conn.clone());
         Ok(conn)
     }
 
@@ -118,8 +124,11 @@ impl RemotingClient {
 
     /// Closes every connection.
     pub async fn close_all(&self) {
-        for (_, c) in self.conns.lock().await.drain() {
-            c.close();
+        let slots: Vec<Slot> = self.conns.lock().drain().map(|(_, s)| s).collect();
+        for slot in slots {
+            if let Some(c) = slot.lock().await.take() {
+                c.close();
+            }
         }
     }
 }

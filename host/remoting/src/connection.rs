@@ -311,7 +311,12 @@ async fn write_loop(
                 Err(_) => break,
             }
         }
-        if let Err(e) = write_half.write_all(&buf).await {
+        // A peer that stops reading must not keep a closed connection (and its socket) alive.
+        let written = tokio::select! {
+            w = write_half.write_all(&buf) => w,
+            () = conn.closed() => break,
+        };
+        if let Err(e) = written {
             tracing::debug!(peer = %conn.peer(), cause = %e, "connection write failed");
             break;
         }
@@ -326,10 +331,12 @@ fn encode_into(conn: &Connection, cmd: &RemotingCommand, buf: &mut BytesMut) {
         return;
     };
     tracing::error!(peer = %conn.peer(), code = cmd.code, cause = %e, "cannot encode frame");
+    let answer = RemotingCommand::error(ResponseCode::SystemError, e.to_string()).answering(cmd);
     if cmd.is_response() {
         // Tell the waiting client instead of leaving it to time out.
-        let answer =
-            RemotingCommand::error(ResponseCode::SystemError, e.to_string()).answering(cmd);
         let _ = frame::encode(&answer, buf);
+    } else if let Some(waiter) = conn.shared.pending.lock().remove(&cmd.opaque) {
+        // Our own request cannot be sent: answer the local caller at once, as the peer would.
+        let _ = waiter.send(answer);
     }
 }

@@ -153,6 +153,8 @@ pub async fn start(
 
     let (stop, stop_rx) = watch::channel(false);
     let client = RemotingClient::new();
+    // Registered before start returns, as Java's BrokerController.start does.
+    register::register_all(&broker, &client).await;
     let mut tasks = vec![
         register::spawn(Arc::clone(&broker), client.clone(), stop_rx.clone()),
         spawn_offset_flush(Arc::clone(&broker), stop_rx.clone()),

@@ -86,7 +86,8 @@ pub async fn unregister_all(b: &Broker, client: &RemotingClient) {
     futures::future::join_all(calls).await;
 }
 
-/// The registration loop: at start, every period, and on each topic change.
+/// The registration loop: every period and on each topic change (the caller registers once
+/// before starting it).
 pub fn spawn(
     b: Arc<Broker>,
     client: RemotingClient,
@@ -95,12 +96,12 @@ pub fn spawn(
     tokio::spawn(async move {
         let period = Duration::from_millis(b.config.register_period_ms());
         loop {
-            register_all(&b, &client).await;
             tokio::select! {
                 _ = stop.changed() => return,
                 () = tokio::time::sleep(period) => {}
                 () = b.topics.changed() => {}
             }
+            register_all(&b, &client).await;
         }
     })
 }

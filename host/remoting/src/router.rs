@@ -4,9 +4,13 @@
 //! never sees a header that did not decode. A decode failure is answered with `SYSTEM_ERROR` and
 //! a remark naming the field; an unknown code with `REQUEST_CODE_NOT_SUPPORTED`.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+
+use futures::FutureExt;
 
 use bytes::Bytes;
 use wasmq_protocol::code::CURRENT_VERSION;
@@ -76,7 +80,11 @@ impl<S: Send + Sync + 'static> Router<S> {
         let h: Handler<S> = Box::new(move |state, conn, raw| {
             Dispatch::Ready(decode::<H>(conn, raw).map_or_else(Some, |req| {
                 let answer_to = req.raw.clone_head();
-                Some(handler(state, req).answering(&answer_to))
+                // A panicking handler answers SYSTEM_ERROR (as Java answers an exception) instead
+                // of killing the connection's reader without its disconnect clean-up.
+                let answer = catch_unwind(AssertUnwindSafe(|| handler(state, req)))
+                    .unwrap_or_else(|p| panicked(name, conn, p.as_ref()));
+                Some(answer.answering(&answer_to))
             }))
         });
         self.insert(code, name, h);
@@ -96,10 +104,22 @@ impl<S: Send + Sync + 'static> Router<S> {
             Err(answer) => Dispatch::Ready(Some(answer)),
             Ok(req) => {
                 let answer_to = req.raw.clone_head();
-                let fut = handler(Arc::clone(state), req);
-                Dispatch::Pending(Box::pin(
-                    async move { Some(fut.await.answering(&answer_to)) },
-                ))
+                let conn = conn.clone();
+                let fut = match catch_unwind(AssertUnwindSafe(|| handler(Arc::clone(state), req))) {
+                    Ok(fut) => fut,
+                    Err(p) => {
+                        return Dispatch::Ready(Some(
+                            panicked(name, &conn, p.as_ref()).answering(&answer_to),
+                        ));
+                    }
+                };
+                Dispatch::Pending(Box::pin(async move {
+                    let answer = AssertUnwindSafe(fut)
+                        .catch_unwind()
+                        .await
+                        .unwrap_or_else(|p| panicked(name, &conn, p.as_ref()));
+                    Some(answer.answering(&answer_to))
+                }))
             }
         });
         self.insert(code, name, h);
@@ -137,6 +157,20 @@ impl<S: Send + Sync + 'static> Router<S> {
         let prev = self.routes.insert(code.as_i32(), Route { name, handler });
         assert!(prev.is_none(), "request code {name} routed twice");
     }
+}
+
+/// The answer to a request whose handler panicked.
+fn panicked(name: &str, conn: &Connection, payload: &(dyn Any + Send)) -> RemotingCommand {
+    let what = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("unknown panic");
+    tracing::error!(peer = %conn.peer(), code = name, cause = what, "request handler panicked");
+    RemotingCommand::error(
+        ResponseCode::SystemError,
+        format!("{name} handler failed: {what}"),
+    )
 }
 
 /// Decodes the typed header, or returns the error answer.

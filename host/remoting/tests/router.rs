@@ -61,6 +61,10 @@ async fn serve() -> (ServerHandle, Arc<State>) {
             ];
             r
         })
+        .sync::<NoHeader, _>(RequestCode::LockBatchMq, |_, _| panic!("sync handler bug"))
+        .asynchronous::<NoHeader, _, _>(RequestCode::UnlockBatchMq, |_, _| async {
+            panic!("async handler bug")
+        })
         .on_connect(|s, _| {
             s.connects.fetch_add(1, Ordering::SeqCst);
         })
@@ -358,4 +362,32 @@ impl TapOpaque for RemotingCommand {
         self.opaque = opaque;
         self
     }
+}
+
+#[tokio::test]
+async fn a_panicking_handler_answers_1_and_the_connection_lives_on() {
+    let (server, state) = serve().await;
+    let c = RemotingClient::new();
+    let addr = server.local_addr().to_string();
+    for (code, text) in [
+        (RequestCode::LockBatchMq, "sync handler bug"),
+        (RequestCode::UnlockBatchMq, "async handler bug"),
+    ] {
+        let resp = c
+            .invoke(&addr, RemotingCommand::request(code, 0), T)
+            .await
+            .unwrap();
+        assert_eq!(resp.response_code(), Some(ResponseCode::SystemError));
+        assert!(resp.remark.unwrap().contains(text));
+    }
+    let resp = c
+        .invoke(&addr, echo(RequestCode::SendMessage, "alive", None), T)
+        .await
+        .unwrap();
+    assert_eq!(resp.remark.as_deref(), Some("alive"));
+    assert_eq!(
+        state.connects.load(Ordering::SeqCst),
+        1,
+        "same connection throughout"
+    );
 }

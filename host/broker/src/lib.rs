@@ -197,10 +197,13 @@ fn spawn_client_expiry(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let timeout = Duration::from_millis(b.config.channel_expired_timeout);
+        let scan = CLIENT_SCAN_INTERVAL
+            .min(timeout / 2)
+            .max(Duration::from_millis(10));
         loop {
             tokio::select! {
                 _ = stop.changed() => return,
-                () = tokio::time::sleep(CLIENT_SCAN_INTERVAL) => {}
+                () = tokio::time::sleep(scan) => {}
             }
             for group in b.clients.remove_expired(timeout) {
                 b.clients.notify_ids_changed(&group);

@@ -245,3 +245,23 @@ async fn oneway_send_is_stored_but_not_answered() {
     assert_eq!(ext(&first, "offset"), "1");
     b.stop().await;
 }
+
+#[tokio::test]
+async fn silent_clients_expire() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path());
+    c.channel_expired_timeout = 200;
+    let b = TestBroker::start_with(c, dir.path()).await;
+    let r = b.call(heartbeat("10.0.0.1@1", "CG", "T", "*")).await;
+    assert_eq!(r.code, 0);
+    assert_eq!(b.handle.broker().clients.consumer_ids("CG").len(), 1);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !b.handle.broker().clients.consumer_ids("CG").is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "silent channel never expired"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    b.stop().await;
+}

@@ -215,3 +215,48 @@ async fn batch_send_stores_each_item() {
     assert_eq!(recs[2].queue_offset, 2);
     b.stop().await;
 }
+
+#[tokio::test]
+async fn oversized_message_is_13_and_slave_refuses_with_14() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = wasmq_store::MessageStore::open(wasmq_store::StoreConfig {
+        max_message_size: 1024,
+        ..store_config(dir.path())
+    })
+    .unwrap();
+    let handle = wasmq_broker::start(config(dir.path()), store)
+        .await
+        .unwrap();
+    let addr = handle
+        .local_addr()
+        .to_string()
+        .replace("0.0.0.0", "127.0.0.1");
+    let client = wasmq_remoting::RemotingClient::new();
+    let big = "x".repeat(4096);
+    let r = client
+        .invoke(&addr, send_v2("Big", 0, &[], &big), TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(r.code, ResponseCode::MessageIllegal.as_i32(), "{r:?}");
+    let small = client
+        .invoke(&addr, send_v2("Big", 0, &[], "ok"), TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(small.code, 0);
+    client.close_all().await;
+    handle.shutdown().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path());
+    c.broker_role = wasmq_broker::BrokerRole::Slave;
+    c.broker_id = 1;
+    let b = TestBroker::start_with(c, dir.path()).await;
+    let r = b.call(send_v2("T", 0, &[], "x")).await;
+    assert_eq!(r.code, ResponseCode::ServiceNotAvailable.as_i32());
+    assert!(
+        r.remark
+            .unwrap_or_default()
+            .starts_with("service not available now.")
+    );
+    b.stop().await;
+}

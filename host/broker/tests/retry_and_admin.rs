@@ -36,7 +36,14 @@ async fn send_back_goes_to_retry_after_its_delay_then_to_dlq() {
     let mut c = config(dir.path());
     c.message_delay_level = "1s 1s 1s 1s".into();
     let b = TestBroker::start_with(c, dir.path()).await;
-    let r = b.call(send_v2("Orig", 0, &[("TAGS", "t"), ("UNIQ_KEY", "U1")], "payload")).await;
+    let r = b
+        .call(send_v2(
+            "Orig",
+            0,
+            &[("TAGS", "t"), ("UNIQ_KEY", "U1")],
+            "payload",
+        ))
+        .await;
     assert_eq!(r.code, 0);
     let orig_msg_id = ext(&r, "msgId").to_owned();
     wait_dispatched(&b, "Orig", 0, 1).await;
@@ -46,16 +53,27 @@ async fn send_back_goes_to_retry_after_its_delay_then_to_dlq() {
     let r = b.call(send_back(first.physical_offset, 0, 2)).await;
     assert_eq!(r.code, 0, "{r:?}");
     // Level 3 + reconsumeTimes(0) = 3 => 1 s here; a held pull on the retry topic wakes then.
-    let p = b.call(pull("CG", "%RETRY%CG", 0, 0, Some("*"), Some(8_000))).await;
+    let p = b
+        .call(pull("CG", "%RETRY%CG", 0, 0, Some("*"), Some(8_000)))
+        .await;
     assert_eq!(p.code, 0, "{p:?}");
     let waited = sent_back.elapsed();
-    assert!(waited >= Duration::from_millis(900), "delivered too early: {waited:?}");
-    assert!(waited < Duration::from_secs(5), "delivered late: {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(900),
+        "delivered too early: {waited:?}"
+    );
+    assert!(
+        waited < Duration::from_secs(5),
+        "delivered late: {waited:?}"
+    );
     let retry = records(&p).remove(0);
     assert_eq!(&retry.body[..], b"payload");
     assert_eq!(retry.reconsume_times, 1);
     assert_eq!(property(&retry.properties, keys::RETRY_TOPIC), Some("Orig"));
-    assert_eq!(property(&retry.properties, keys::ORIGIN_MESSAGE_ID), Some(orig_msg_id.as_str()));
+    assert_eq!(
+        property(&retry.properties, keys::ORIGIN_MESSAGE_ID),
+        Some(orig_msg_id.as_str())
+    );
     assert_eq!(property(&retry.properties, keys::DELAY), None);
     assert_eq!(property(&retry.properties, keys::UNIQ_KEY), Some("U1"));
 
@@ -79,7 +97,9 @@ async fn registers_with_the_name_server_and_reregisters_on_new_topics() {
         kv_config_path: ns_dir.path().join("kv.json").display().to_string(),
         ..Default::default()
     };
-    let ns = wasmq_namesrv::start(ns_config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let ns = wasmq_namesrv::start(ns_config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
     let ns_addr = ns.local_addr().to_string();
     let dir = tempfile::tempdir().unwrap();
     let mut c = config(dir.path());
@@ -89,42 +109,68 @@ async fn registers_with_the_name_server_and_reregisters_on_new_topics() {
         RemotingCommand::request_with_header(
             RequestCode::GetRouteinfoByTopic,
             0,
-            &GetRouteInfoRequestHeader { topic: topic.into(), accept_standard_json_only: Some(true) },
+            &GetRouteInfoRequestHeader {
+                topic: topic.into(),
+                accept_standard_json_only: Some(true),
+            },
         )
     };
-    let r = b.client.invoke(&ns_addr, route("TBW102"), TIMEOUT).await.unwrap();
+    let r = b
+        .client
+        .invoke(&ns_addr, route("TBW102"), TIMEOUT)
+        .await
+        .unwrap();
     assert_eq!(r.code, 0, "registered at start: {r:?}");
     let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
-    assert_eq!(v["brokerDatas"][0]["brokerAddrs"]["0"], b.handle.broker_addr());
+    assert_eq!(
+        v["brokerDatas"][0]["brokerAddrs"]["0"],
+        b.handle.broker_addr()
+    );
 
     let s = b.call(send_v2("Registered", 0, &[], "x")).await;
     assert_eq!(s.code, 0);
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let r = b.client.invoke(&ns_addr, route("Registered"), TIMEOUT).await.unwrap();
+        let r = b
+            .client
+            .invoke(&ns_addr, route("Registered"), TIMEOUT)
+            .await
+            .unwrap();
         if r.code == 0 {
             let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
             assert_eq!(v["queueDatas"][0]["writeQueueNums"], 4);
             break;
         }
-        assert!(Instant::now() < deadline, "auto-created topic never registered");
+        assert!(
+            Instant::now() < deadline,
+            "auto-created topic never registered"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     b.stop().await;
     let r = b_client_route(&ns_addr, route("TBW102")).await;
-    assert_eq!(r.code, ResponseCode::TopicNotExist.as_i32(), "unregistered at shutdown");
+    assert_eq!(
+        r.code,
+        ResponseCode::TopicNotExist.as_i32(),
+        "unregistered at shutdown"
+    );
     ns.shutdown().await.unwrap();
 }
 
 async fn b_client_route(addr: &str, cmd: RemotingCommand) -> RemotingCommand {
-    wasmq_remoting::RemotingClient::new().invoke(addr, cmd, TIMEOUT).await.unwrap()
+    wasmq_remoting::RemotingClient::new()
+        .invoke(addr, cmd, TIMEOUT)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
 async fn query_by_key_and_view_by_id() {
     let dir = tempfile::tempdir().unwrap();
     let b = TestBroker::start(dir.path()).await;
-    let r = b.call(send_v2("Q", 0, &[("KEYS", "order-1 order-2")], "indexed")).await;
+    let r = b
+        .call(send_v2("Q", 0, &[("KEYS", "order-1 order-2")], "indexed"))
+        .await;
     assert_eq!(r.code, 0);
     wait_dispatched(&b, "Q", 0, 1).await;
     let (_, offset) = wasmq_protocol::message::decode_offset_msg_id(ext(&r, "msgId")).unwrap();
@@ -191,10 +237,17 @@ async fn fast_port_serves_all_but_pull() {
     };
     let fast: SocketAddr = ([127, 0, 0, 1], port - 2).into();
     let client = wasmq_remoting::RemotingClient::new();
-    let s = client.invoke(&fast.to_string(), send_v2("Vip", 0, &[], "x"), TIMEOUT).await.unwrap();
+    let s = client
+        .invoke(&fast.to_string(), send_v2("Vip", 0, &[], "x"), TIMEOUT)
+        .await
+        .unwrap();
     assert_eq!(s.code, 0, "{s:?}");
     let p = client
-        .invoke(&fast.to_string(), pull("CG", "Vip", 0, 0, Some("*"), None), TIMEOUT)
+        .invoke(
+            &fast.to_string(),
+            pull("CG", "Vip", 0, 0, Some("*"), None),
+            TIMEOUT,
+        )
         .await
         .unwrap();
     assert_eq!(p.code, ResponseCode::RequestCodeNotSupported.as_i32());

@@ -23,7 +23,8 @@ use wasmq_store::{
 };
 
 use crate::broker::Broker;
-use crate::error::{Refusal, store_error_response};
+use crate::config::BrokerRole;
+use crate::error::{Refusal, SERVICE_NOT_AVAILABLE_REMARK, store_error_response};
 use crate::topics::{
     DLQ_PREFIX, NOT_SENDABLE, RETRY_PREFIX, SCHEDULE_TOPIC, TBW102, dlq_topic, topic_name_problem,
 };
@@ -188,7 +189,7 @@ pub async fn send(
         };
         b.store.put_message(msg).await
     };
-    respond(b, result, target.queue_id)
+    respond(b, result, target.queue_id, wait_store_ok)
 }
 
 /// Java's `msgCheck` + `handleRetryAndDLQ`: the topic (created if allowed) and the queue.
@@ -200,6 +201,12 @@ fn check(b: &Broker, h: &mut SendRequest, version: i32) -> Result<Target, Refusa
                 "broker unable to service, until {}",
                 b.config.start_accept_send_request_time_stamp
             ),
+        ));
+    }
+    if b.is_slave() {
+        return Err(refuse(
+            ResponseCode::ServiceNotAvailable,
+            SERVICE_NOT_AVAILABLE_REMARK,
         ));
     }
     if let Some(problem) = topic_name_problem(&h.topic) {
@@ -374,7 +381,12 @@ async fn put_batch(
         .await
 }
 
-fn respond(b: &Broker, result: Result<PutResult, StoreError>, queue_id: i32) -> RemotingCommand {
+fn respond(
+    b: &Broker,
+    result: Result<PutResult, StoreError>,
+    queue_id: i32,
+    wait_store_ok: bool,
+) -> RemotingCommand {
     let r = match result {
         Ok(r) => r,
         Err(e) => {
@@ -384,8 +396,13 @@ fn respond(b: &Broker, result: Result<PutResult, StoreError>, queue_id: i32) -> 
         }
     };
     let code = match r.status {
-        PutStatus::PutOk => ResponseCode::Success,
         PutStatus::FlushDiskTimeout => ResponseCode::FlushDiskTimeout,
+        // A SYNC_MASTER waits for a slave; this broker has no replication, so (as Java with no
+        // slave connected) the message is stored and the status says the slave is missing.
+        PutStatus::PutOk if wait_store_ok && b.config.broker_role == BrokerRole::SyncMaster => {
+            ResponseCode::SlaveNotAvailable
+        }
+        PutStatus::PutOk => ResponseCode::Success,
     };
     let msg_id = r
         .record_offsets

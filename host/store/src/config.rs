@@ -12,14 +12,6 @@ pub enum FlushDiskType {
     SyncFlush,
 }
 
-/// How recovery treats the commit log tail (always truncate to the last valid record).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum RecoveryMode {
-    /// Validate every record (magic, size, CRC) and truncate at the first invalid one.
-    #[default]
-    TolerateCorruptTail,
-}
-
 /// Store configuration (names follow `MessageStoreConfig`, snake_case).
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
@@ -53,8 +45,6 @@ pub struct StoreConfig {
     pub check_crc_on_recover: bool,
     /// `messageDelayLevel`: delay levels used to compute SCHEDULE_TOPIC_XXXX tags codes.
     pub message_delay_level: String,
-    /// Recovery mode.
-    pub recovery_mode: RecoveryMode,
 }
 
 impl Default for StoreConfig {
@@ -77,7 +67,6 @@ impl Default for StoreConfig {
             check_crc_on_recover: true,
             message_delay_level: "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h"
                 .into(),
-            recovery_mode: RecoveryMode::TolerateCorruptTail,
         }
     }
 }

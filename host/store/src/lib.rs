@@ -1,7 +1,8 @@
 //! wasmq-store: RocketMQ-compatible native message store (commit log, consume queues, index).
 //!
 //! Map:
-//! - `store`: the public facade [`MessageStore`]; `config`, `error`, `types`: its API values.
+//! - `store` (open, put, shutdown) and `read` (get, queries) implement the facade
+//!   [`MessageStore`]; `config`, `error`, `types`: its API values.
 //! - `mmap` (the only `unsafe`): mappings with one writer and published read ranges;
 //!   `mapped_file_queue`: directories of fixed-size files named by start offset;
 //!   `allocate`: background pre-allocation + pre-faulting of the next commit-log file.
@@ -26,12 +27,14 @@ mod index;
 mod mapped_file_queue;
 mod mmap;
 mod queues;
+mod read;
 mod recovery;
 mod signal;
 mod store;
 pub mod types;
 
-pub use config::{FlushDiskType, RecoveryMode, StoreConfig};
+pub use config::{FlushDiskType, StoreConfig};
 pub use error::StoreError;
+pub use recovery::RecoveryMode;
 pub use store::MessageStore;
 pub use types::*;

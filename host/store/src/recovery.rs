@@ -14,12 +14,15 @@ use std::path::Path;
 use wasmq_protocol::message::RecordView;
 use wasmq_protocol::message::record::BLANK_MAGIC_CODE;
 
-/// Which recovery ran.
+/// The recovery mode `MessageStore::open` ran. Both truncate the commit log at the first
+/// invalid record (bad magic/size/own offset/CRC: a torn or garbled tail) and zero what follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RecoveryKind {
-    /// Clean stop: scan the last three files.
+pub enum RecoveryMode {
+    /// Clean stop (no `abort`): validate the last three files; dispatch resumes where the
+    /// consume queues end.
     Normal,
-    /// Crash: scan from the checkpoint and re-dispatch.
+    /// Crash (`abort` left behind): validate from the newest file older than the checkpoint
+    /// (or the first file) and re-dispatch from there, repairing consume queues and index.
     Abnormal,
 }
 
@@ -47,7 +50,7 @@ fn first_store_ts(w: &RegionWriter) -> Option<i64> {
 pub(crate) fn recover_commit_log(
     dir: &Path,
     file_size: usize,
-    kind: RecoveryKind,
+    kind: RecoveryMode,
     checkpoint: &Checkpoint,
     index_enabled: bool,
     check_crc: bool,
@@ -66,8 +69,8 @@ pub(crate) fn recover_commit_log(
         });
     }
     let start_idx = match kind {
-        RecoveryKind::Normal => snapshot.len().saturating_sub(3),
-        RecoveryKind::Abnormal => {
+        RecoveryMode::Normal => snapshot.len().saturating_sub(3),
+        RecoveryMode::Abnormal => {
             let min_ts = checkpoint.min_timestamp(index_enabled);
             writers
                 .iter()

@@ -227,7 +227,7 @@ fn reopen_keeps_everything_and_times_resolve() {
     };
     assert!(!dir.path().join("abort").exists());
     let s = MessageStore::open(cfg).expect("reopen");
-    assert!(!s.recovered_abnormally());
+    assert_eq!(s.recovery_mode(), wasmq_store::RecoveryMode::Normal);
     assert_eq!(s.max_phy_offset(), phy);
     assert_eq!(s.consume_queue_bytes("T", 0), Some(cq));
     assert_eq!(s.max_offset_in_queue("T", 0), 300);

@@ -65,6 +65,95 @@ impl NamesrvConfig {
     }
 }
 
+/// Keys UPDATE_NAMESRV_CONFIG may not change (Java's `configBlackList` defaults plus
+/// `rocketmqHome`).
+pub const UPDATE_BLACKLIST: &[&str] = &[
+    "configBlackList",
+    "configStorePath",
+    "kvConfigPath",
+    "rocketmqHome",
+];
+
+/// Why UPDATE_NAMESRV_CONFIG was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigUpdateError {
+    /// The key may not be changed at run time.
+    #[error("Can not update config in black list.")]
+    Blacklisted {
+        /// The key.
+        key: String,
+    },
+    /// The value does not fit the key's type.
+    #[error("cannot set {key} to {value:?}: {cause}")]
+    BadValue {
+        /// The key.
+        key: String,
+        /// The value sent.
+        value: String,
+        /// What is expected.
+        cause: String,
+    },
+}
+
+impl NamesrvConfig {
+    /// This config with `updates` applied. Values are converted to each key's type; unknown
+    /// keys are ignored (as Java), blacklisted ones refuse the whole update.
+    pub fn updated(&self, updates: &[(String, String)]) -> Result<Self, ConfigUpdateError> {
+        use serde_json::Value;
+        let mut map = match serde_json::to_value(self) {
+            Ok(Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        };
+        for (key, value) in updates {
+            if UPDATE_BLACKLIST.contains(&key.as_str()) {
+                return Err(ConfigUpdateError::Blacklisted { key: key.clone() });
+            }
+            let bad = |cause: &str| ConfigUpdateError::BadValue {
+                key: key.clone(),
+                value: value.clone(),
+                cause: cause.to_owned(),
+            };
+            let Some(slot) = map.get_mut(key) else {
+                tracing::warn!(key, "unknown nameserver config key ignored");
+                continue;
+            };
+            *slot = match slot {
+                Value::Bool(_) => Value::Bool(
+                    value
+                        .trim()
+                        .parse()
+                        .map_err(|_| bad("expected true or false"))?,
+                ),
+                Value::Number(_) => Value::Number(
+                    value
+                        .trim()
+                        .parse::<u64>()
+                        .map_err(|_| bad("expected a non-negative integer"))?
+                        .into(),
+                ),
+                _ => Value::String(value.clone()),
+            };
+        }
+        serde_json::from_value(Value::Object(map)).map_err(|e| ConfigUpdateError::BadValue {
+            key: String::new(),
+            value: String::new(),
+            cause: e.to_string(),
+        })
+    }
+}
+
+/// Parses Java properties text (`k=v` or `k:v` lines, `#`/`!` comments) into pairs.
+pub fn parse_properties(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('!'))
+        .filter_map(|l| {
+            let (k, v) = l.split_once(['=', ':'])?;
+            Some((k.trim().to_owned(), v.trim().to_owned()))
+        })
+        .collect()
+}
+
 /// Replaces a leading `~` (alone or followed by `/`) with `$HOME`.
 pub fn expand_home(path: &str) -> PathBuf {
     let rest = match path.strip_prefix('~') {
@@ -105,6 +194,21 @@ mod tests {
         assert_eq!(c.listen_port, 9877);
         assert!(c.order_message_enable);
         assert_eq!(c.broker_channel_expired_time, 120_000);
+    }
+
+    #[test]
+    fn updates_are_typed_and_blacklist_enforced() {
+        let c = NamesrvConfig::default();
+        let p = parse_properties(
+            "# c\norderMessageEnable = true\nbrokerChannelExpiredTime:5000\nnope=1\n",
+        );
+        let u = c.updated(&p).unwrap();
+        assert!(u.order_message_enable);
+        assert_eq!(u.broker_channel_expired_time, 5000);
+        let bad = c.updated(&[("orderMessageEnable".into(), "yes".into())]);
+        assert!(matches!(bad, Err(ConfigUpdateError::BadValue { .. })));
+        let black = c.updated(&[("kvConfigPath".into(), "/tmp/x".into())]);
+        assert!(matches!(black, Err(ConfigUpdateError::Blacklisted { .. })));
     }
 
     #[test]

@@ -3,11 +3,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use parking_lot::{Mutex, RwLock};
+use parking_lot::{Mutex, RwLock, RwLockReadGuard};
 use wasmq_remoting::Connection;
 
 use crate::clock::{Clock, SystemClock};
-use crate::config::NamesrvConfig;
+use crate::config::{ConfigUpdateError, NamesrvConfig};
 use crate::error::NamesrvError;
 use crate::kv::KvConfig;
 use crate::policy::{PassThrough, RoutePolicy};
@@ -16,7 +16,8 @@ use crate::route::RouteInfo;
 /// The nameserver's shared state. It is owned by the nameserver alone: no lock here is shared
 /// with a broker or anything else in the process.
 pub struct NamesrvState {
-    config: NamesrvConfig,
+    /// Read on every route request, written only by UPDATE_NAMESRV_CONFIG.
+    config: RwLock<NamesrvConfig>,
     /// One `parking_lot::RwLock` over the five route tables, as Java's `RouteInfoManager`: a
     /// registration updates several tables at once and must be seen atomically by route reads.
     /// Reads (clients poll every topic's route every 30 s) share the lock; writes
@@ -34,7 +35,7 @@ pub struct NamesrvState {
 impl std::fmt::Debug for NamesrvState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NamesrvState")
-            .field("config", &self.config)
+            .field("config", &*self.config.read())
             .field("live_brokers", &self.routes.read().live_brokers())
             .field("kv", &self.kv.path())
             .finish_non_exhaustive()
@@ -46,7 +47,7 @@ impl NamesrvState {
     pub fn new(config: NamesrvConfig) -> Result<Self, NamesrvError> {
         let kv = KvConfig::load(config.kv_config_file())?;
         Ok(Self {
-            config,
+            config: RwLock::new(config),
             routes: RwLock::new(RouteInfo::default()),
             kv,
             policy: RwLock::new(Arc::new(PassThrough)),
@@ -76,9 +77,17 @@ impl NamesrvState {
         Arc::clone(&self.policy.read())
     }
 
-    /// The settings.
-    pub fn config(&self) -> &NamesrvConfig {
-        &self.config
+    /// The settings (a read guard: do not hold it across an await).
+    pub fn config(&self) -> RwLockReadGuard<'_, NamesrvConfig> {
+        self.config.read()
+    }
+
+    /// Applies `key=value` updates (UPDATE_NAMESRV_CONFIG); see [`NamesrvConfig::updated`].
+    pub fn update_config(&self, updates: &[(String, String)]) -> Result<(), ConfigUpdateError> {
+        let mut config = self.config.write();
+        let next = config.updated(updates)?;
+        *config = next;
+        Ok(())
     }
 
     /// The route tables.
@@ -99,12 +108,10 @@ impl NamesrvState {
     /// Drops brokers not re-registered within `brokerChannelExpiredTime` and closes their
     /// connections; returns how many were dropped.
     pub fn scan_not_active_brokers(&self) -> usize {
-        let expired = self
-            .routes
-            .write()
-            .remove_expired(self.now_ms(), self.config.broker_channel_expired_time);
+        let expiry_ms = self.config.read().broker_channel_expired_time;
+        let expired = self.routes.write().remove_expired(self.now_ms(), expiry_ms);
         for (addr, conn) in &expired {
-            tracing::warn!(broker = %addr, expiry_ms = self.config.broker_channel_expired_time, "broker expired");
+            tracing::warn!(broker = %addr, expiry_ms, "broker expired");
             if let Some(c) = conn {
                 c.close();
             }

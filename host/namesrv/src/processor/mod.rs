@@ -8,6 +8,7 @@ mod cluster_info;
 mod data_version;
 mod delete_topic;
 mod kv_config;
+mod namesrv_config;
 mod register_broker;
 mod route_info;
 mod system_topics;
@@ -92,6 +93,8 @@ pub fn router(state: Arc<NamesrvState>) -> Router<NamesrvState> {
             RequestCode::AddWritePermOfBroker,
             write_perm::add,
         )
+        .sync::<NoHeader, _>(RequestCode::GetNamesrvConfig, namesrv_config::get)
+        .sync::<NoHeader, _>(RequestCode::UpdateNamesrvConfig, namesrv_config::update)
         .on_connect(|state, conn| state.connection_opened(conn))
         .on_disconnect(|state, conn| state.connection_closed(conn))
 }

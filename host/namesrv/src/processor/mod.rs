@@ -108,3 +108,26 @@ fn json<T: serde::Serialize>(value: &T) -> bytes::Bytes {
 fn fastjson<T: serde::Serialize>(value: &T) -> bytes::Bytes {
     bytes::Bytes::from(wasmq_protocol::body::namesrv::to_fastjson(value))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code Java 4.9.x's `DefaultRequestProcessor` serves is routed.
+    #[test]
+    fn serves_every_java_namesrv_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = crate::NamesrvConfig {
+            kv_config_path: dir.path().join("kv.json").to_string_lossy().into_owned(),
+            ..crate::NamesrvConfig::default()
+        };
+        let r = router(Arc::new(NamesrvState::new(config).unwrap()));
+        let codes: Vec<i32> = r.codes().into_iter().map(|(c, _)| c).collect();
+        for java in [
+            100, 101, 102, 103, 104, 105, 106, 205, 206, 216, 219, 224, 304, 311, 312, 313, 318,
+            319, 322, 327,
+        ] {
+            assert!(codes.contains(&java), "code {java} not routed");
+        }
+    }
+}

@@ -108,7 +108,13 @@ fn sync_writers(store: &Arc<MessageStore>, writers: u64, total: u64) -> Duration
     start.elapsed() * u32::try_from(total).unwrap_or(1) / u32::try_from(per * writers).unwrap_or(1)
 }
 
+/// Lets writeback of earlier groups finish so it does not slow the fsync measurements.
+fn settle_disk() {
+    let _ = std::process::Command::new("sync").status();
+}
+
 fn sync_flush(c: &mut Criterion) {
+    settle_disk();
     let dir = tempfile::tempdir().expect("tempdir");
     let mut g = c.benchmark_group("sync_flush");
     g.throughput(Throughput::Elements(1))

@@ -10,7 +10,7 @@ use crate::queues::ConsumeQueues;
 use crate::types::ArrivalListener;
 use parking_lot::RwLock;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use wasmq_protocol::message::flags::{
     TRANSACTION_COMMIT_TYPE, TRANSACTION_NOT_TYPE, TRANSACTION_ROLLBACK_TYPE, transaction_value,
 };
@@ -192,20 +192,33 @@ impl Dispatcher {
     }
 
     /// Thread body: dispatch whenever the commit log grows, until stopped (then catches up).
+    ///
+    /// While records keep arriving it polls every millisecond (as Java's reput does) so
+    /// appenders never pay a cross-thread wake; after 100 ms idle it parks until an append
+    /// rings it.
     pub(crate) fn run(&self, log: &CommitLog, cqs: &ConsumeQueues, index: Option<&IndexService>) {
+        let mut last_work = Instant::now();
         loop {
             let stopping = self.stop.load(Ordering::Acquire);
-            if let Err(e) = self.dispatch_available(log, cqs, index) {
-                tracing::error!(cause = %e, "dispatch failed; retrying in 1 s");
-                log.appended
-                    .park(Duration::from_secs(1), || self.stop.load(Ordering::Acquire));
+            match self.dispatch_available(log, cqs, index) {
+                Ok(n) if n > 0 => last_work = Instant::now(),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(cause = %e, "dispatch failed; retrying in 1 s");
+                    log.appended
+                        .park(Duration::from_secs(1), || self.stop.load(Ordering::Acquire));
+                }
             }
             if stopping {
                 return;
             }
-            log.appended.park(Duration::from_millis(200), || {
-                self.reput() < log.max_offset() || self.stop.load(Ordering::Acquire)
-            });
+            if last_work.elapsed() < Duration::from_millis(100) {
+                std::thread::sleep(Duration::from_millis(1));
+            } else {
+                log.appended.park(Duration::from_millis(200), || {
+                    self.reput() < log.max_offset() || self.stop.load(Ordering::Acquire)
+                });
+            }
         }
     }
 

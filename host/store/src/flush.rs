@@ -140,12 +140,31 @@ impl FlushService {
         self.wakeup.ring_always();
     }
 
-    /// Flushes the commit log up to its current write position; poisons on failure.
-    pub(crate) fn flush_now(&self, log: &CommitLog, poison: &Poison) -> Result<(), StoreError> {
+    /// Flushes the commit log up to its current write position (or, with `whole_pages`, up to
+    /// the last page boundary below it); poisons on failure.
+    ///
+    /// `whole_pages` (ASYNC_FLUSH between full flushes) leaves the page being appended to dirty:
+    /// msync would clean and write-protect it, and the appender's next write would then fault
+    /// into the filesystem (ext4 `page_mkwrite` waiting on the journal commit msync started),
+    /// stalling appends for up to the whole writeback.
+    pub(crate) fn flush_now(
+        &self,
+        log: &CommitLog,
+        poison: &Poison,
+        whole_pages: bool,
+    ) -> Result<(), StoreError> {
         poison.check()?;
         let ts = log.last_store_ts();
-        let target = log.max_offset();
+        let max = log.max_offset();
+        let target = if whole_pages {
+            max - max % PAGE_SIZE as i64
+        } else {
+            max
+        };
         let from = self.flushed();
+        if target <= from {
+            return Ok(());
+        }
         let res = match self.inject_failure.lock().take() {
             Some(cause) => Err(std::io::Error::other(cause)),
             None => log.flush_range(from, target),
@@ -153,7 +172,9 @@ impl FlushService {
         match res {
             Ok(()) => {
                 self.flushed.fetch_max(target, Ordering::AcqRel);
-                self.flushed_store_ts.fetch_max(ts, Ordering::AcqRel);
+                if target == max {
+                    self.flushed_store_ts.fetch_max(ts, Ordering::AcqRel);
+                }
                 Ok(())
             }
             Err(e) => {
@@ -185,7 +206,7 @@ impl FlushService {
                         continue;
                     }
                     let res = if dirty || self.inject_failure.lock().is_some() {
-                        self.flush_now(log, poison)
+                        self.flush_now(log, poison, false)
                     } else {
                         poison.check()
                     };
@@ -200,12 +221,15 @@ impl FlushService {
                     }
                     let dirty = log.max_offset() - self.flushed();
                     let full_due = last_full.elapsed() >= Duration::from_secs(10);
-                    if dirty >= self.least_bytes.max(1)
-                        || (dirty > 0 && (full_due || stopping))
+                    let full = dirty > 0 && (full_due || stopping);
+                    if full
+                        || dirty >= self.least_bytes.max(1)
                         || self.inject_failure.lock().is_some()
                     {
-                        let _ = self.flush_now(log, poison);
-                        last_full = Instant::now();
+                        let _ = self.flush_now(log, poison, !full);
+                        if full {
+                            last_full = Instant::now();
+                        }
                     }
                     // Writers that asked anyway (none in async mode) are answered.
                     let pending = std::mem::take(&mut *self.requests.lock());

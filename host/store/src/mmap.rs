@@ -38,7 +38,9 @@ pub(crate) struct RegionWriter {
 
 impl MappedRegion {
     /// Opens (creating and sizing if needed) `path` with exactly `len` bytes and maps it.
-    /// A new file is `fallocate`d so later page faults do not allocate blocks.
+    /// A new file is `fallocate`d so later page faults do not allocate blocks. The size reaches
+    /// the disk with the first msync (fdatasync semantics); the directory entry is the
+    /// caller's (see `mapped_file_queue::create_file`).
     pub(crate) fn open(path: &Path, len: usize) -> io::Result<(Arc<MappedRegion>, RegionWriter)> {
         if len == 0 {
             return Err(io::Error::new(
@@ -69,7 +71,6 @@ impl MappedRegion {
             if rc != 0 {
                 tracing::debug!(path = %path.display(), rc, "posix_fallocate failed; file stays sparse");
             }
-            file.sync_all()?;
         }
         let map = MmapOptions::new().len(len).map_raw(&file)?;
         let region = Arc::new(MappedRegion {
@@ -193,27 +194,34 @@ impl RegionWriter {
     /// page) so later appends do not take first-touch page faults.
     pub(crate) fn prefault(&mut self) {
         let start = self.region.published().next_multiple_of(PAGE_SIZE);
-        if start >= self.region.len {
+        if start >= self.region.len || self.region.populate_write(start).is_ok() {
             return;
         }
         let len = self.region.len - start;
-        if self
-            .region
-            .map
-            .advise_range(Advice::PopulateWrite, start, len)
-            .is_ok()
-        {
-            return;
-        }
         if let Some(buf) = self.unpublished_mut(start, len) {
             for page in buf.chunks_mut(PAGE_SIZE) {
                 if let Some(b) = page.first_mut() {
-                    // A volatile-free write of the existing value still dirties the page table
-                    // entry; the compiler cannot elide it because the memory is shared.
+                    // Rewriting the existing byte dirties the page; black_box keeps the store.
                     *b = std::hint::black_box(*b);
                 }
             }
         }
+    }
+}
+
+impl MappedRegion {
+    /// `MADV_POPULATE_WRITE` of `[from, len)` in 2 MiB steps (so the mm lock is released
+    /// between steps and page faults of the appender are not stalled behind it). Contents are
+    /// not changed, so this may run concurrently with the writer.
+    pub(crate) fn populate_write(&self, from: usize) -> io::Result<()> {
+        const STEP: usize = 2 * 1024 * 1024;
+        let mut off = from - from % PAGE_SIZE;
+        while off < self.len {
+            let len = STEP.min(self.len - off);
+            self.map.advise_range(Advice::PopulateWrite, off, len)?;
+            off += len;
+        }
+        Ok(())
     }
 }
 

@@ -190,6 +190,15 @@ impl MessageStore {
         threads.dispatch = Some(spawn_named("wasmq-store-dispatch", move || {
             d.run(&l, &c, i.as_deref())
         })?);
+        // The file appends continue in was not pre-faulted by the allocator: warm it off-path.
+        if let Some(cur) = inner.log.files().last() {
+            let from = usize::try_from(end - cur.start).unwrap_or(0);
+            spawn_named("wasmq-store-warm", move || {
+                if let Err(e) = cur.region.populate_write(from) {
+                    tracing::debug!(cause = %e, "pre-faulting the current commit-log file failed");
+                }
+            })?;
+        }
         let m = Arc::clone(&inner);
         threads.maintenance = Some(spawn_named("wasmq-store-cqflush", move || maintenance(&m))?);
         Ok(Arc::new(MessageStore {

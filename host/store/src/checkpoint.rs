@@ -1,5 +1,5 @@
 //! `checkpoint` (4 KiB: physicMsgTimestamp@0, logicsMsgTimestamp@8, indexMsgTimestamp@16) and
-//! the `abort` marker.
+//! the `abort` marker and the `lock` file.
 
 use crate::error::StoreError;
 use std::fs::OpenOptions;
@@ -92,6 +92,24 @@ impl AbortMarker {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(StoreError::io(&self.path, e)),
         }
+    }
+}
+
+/// Takes the exclusive `lock` file of a store directory (released when the `File` drops or the
+/// process dies).
+pub(crate) fn lock_dir(path: &Path) -> Result<std::fs::File, StoreError> {
+    let f = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| StoreError::io(path, e))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Locked {
+            path: path.to_path_buf(),
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::io(path, e)),
     }
 }
 

@@ -37,6 +37,12 @@ pub enum StoreError {
     /// The store is shut down (or cannot take writes).
     #[error("service not available: {0}")]
     ServiceNotAvailable(String),
+    /// Another process (or store instance) holds the store directory's `lock` file.
+    #[error("store directory {path} is locked by another process or store instance")]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+    },
     /// The store directory holds data this code cannot recover.
     #[error("corrupt store at {path}: {reason}")]
     Corrupt {

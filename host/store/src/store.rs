@@ -2,7 +2,7 @@
 //! and recovery together (`DefaultMessageStore`).
 
 use crate::allocate::{self, Allocator};
-use crate::checkpoint::{AbortMarker, Checkpoint};
+use crate::checkpoint::{AbortMarker, Checkpoint, lock_dir};
 use crate::commit_log::{AppendCommon, AppendItem, AppendResult, CommitLog};
 use crate::config::{FlushDiskType, StoreConfig};
 use crate::consume_queue::CQ_UNIT;
@@ -58,6 +58,8 @@ pub struct MessageStore {
     threads: Mutex<Threads>,
     shut: AtomicBool,
     recovery: RecoveryMode,
+    /// The directory lock, released at the end of `shutdown`.
+    lock: Mutex<Option<std::fs::File>>,
 }
 
 fn spawn_named(
@@ -76,6 +78,7 @@ impl MessageStore {
     pub fn open(config: StoreConfig) -> Result<Arc<MessageStore>, StoreError> {
         let root = config.store_path_root_dir.clone();
         std::fs::create_dir_all(&root).map_err(|e| StoreError::io(&root, e))?;
+        let lock = lock_dir(&root.join("lock"))?;
         let abort_path = config.abort_path();
         let kind = if AbortMarker::exists(&abort_path) {
             RecoveryMode::Abnormal
@@ -206,6 +209,7 @@ impl MessageStore {
             threads: Mutex::new(threads),
             shut: AtomicBool::new(false),
             recovery: kind,
+            lock: Mutex::new(Some(lock)),
         }))
     }
 
@@ -374,6 +378,7 @@ impl MessageStore {
             max_phy_offset = i.log.max_offset(),
             "message store shut down"
         );
+        drop(self.lock.lock().take());
     }
 }
 

@@ -243,3 +243,41 @@ fn reopen_keeps_everything_and_times_resolve() {
     assert_eq!(s.message_store_time("T", 0, o), Some(t));
     assert!(o <= 150);
 }
+
+#[test]
+fn second_open_of_the_same_directory_is_refused_until_shutdown() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = small_config(dir.path(), FlushDiskType::AsyncFlush);
+    let s = MessageStore::open(cfg.clone()).expect("open");
+    assert!(matches!(
+        MessageStore::open(cfg.clone()),
+        Err(StoreError::Locked { .. })
+    ));
+    s.shutdown();
+    let again = MessageStore::open(cfg).expect("open after shutdown");
+    drop(again);
+}
+
+#[test]
+fn ipv6_hosts_and_no_wait_puts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = MessageStore::open(small_config(dir.path(), FlushDiskType::SyncFlush)).expect("open");
+    let mut m = msg("T", 0, 1, 64);
+    m.born_host = "[2001:db8::1]:4000".parse().expect("v6");
+    m.store_host = "[2001:db8::2]:10911".parse().expect("v6");
+    m.wait_store_ok = false;
+    let r = block_on(s.put_message(m)).expect("put");
+    assert_eq!(r.status, PutStatus::PutOk);
+    let b = s.look_message_by_offset(r.wrote_offset).expect("record");
+    let (rec, _) = decode_record(&b, true).expect("decode");
+    assert_eq!(rec.store_host, "[2001:db8::2]:10911".parse().expect("v6"));
+    assert_eq!(
+        rec.sys_flag & (flags::BORNHOST_V6_FLAG | flags::STOREHOST_V6_FLAG),
+        0x30
+    );
+    let id = wasmq_protocol::message::offset_msg_id(rec.store_host, rec.physical_offset);
+    assert_eq!(id.len(), 56);
+    wait_until(Duration::from_secs(10), "flush", || {
+        s.runtime_stats().commit_log_flushed_offset == s.max_phy_offset()
+    });
+}

@@ -34,15 +34,10 @@ pub enum StoreError {
     /// A batch with no items.
     #[error("empty message batch")]
     EmptyBatch,
-    /// The store is shut down (or cannot take writes).
+    /// The store is shut down, cannot take writes, or (from `open`) its directory is locked by
+    /// another process or store instance.
     #[error("service not available: {0}")]
     ServiceNotAvailable(String),
-    /// Another process (or store instance) holds the store directory's `lock` file.
-    #[error("store directory {path} is locked by another process or store instance")]
-    Locked {
-        /// The lock file.
-        path: PathBuf,
-    },
     /// The store directory holds data this code cannot recover.
     #[error("corrupt store at {path}: {reason}")]
     Corrupt {

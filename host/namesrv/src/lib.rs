@@ -43,7 +43,7 @@ pub use state::NamesrvState;
 pub struct NamesrvHandle {
     state: Arc<NamesrvState>,
     server: ServerHandle,
-    _expiry: ExpiryTask,
+    expiry: ExpiryTask,
 }
 
 impl NamesrvHandle {
@@ -62,7 +62,7 @@ impl NamesrvHandle {
     pub async fn shutdown(self) -> Result<(), NamesrvError> {
         self.server.stop();
         self.state.close_connections();
-        drop(self._expiry);
+        drop(self.expiry);
         let state = Arc::clone(&self.state);
         let persisted = tokio::task::spawn_blocking(move || state.kv().persist())
             .await
@@ -99,6 +99,6 @@ pub async fn serve(
     Ok(NamesrvHandle {
         state,
         server,
-        _expiry: expiry,
+        expiry,
     })
 }

@@ -102,7 +102,12 @@ async fn kv_survives_restart() {
     )
     .await;
     call_header(&c, &a, RequestCode::PutKvConfig, &put("X", "y", "z")).await;
+    let conn = c.connection(&a).await.unwrap();
     handle.shutdown().await.unwrap();
+    // Shutdown closes the connections it served.
+    tokio::time::timeout(TIMEOUT, conn.closed())
+        .await
+        .expect("connection closed by shutdown");
 
     // Java's file layout.
     let text = std::fs::read_to_string(dir.path().join("kvConfig.json")).unwrap();

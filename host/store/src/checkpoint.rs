@@ -106,9 +106,10 @@ pub(crate) fn lock_dir(path: &Path) -> Result<std::fs::File, StoreError> {
         .map_err(|e| StoreError::io(path, e))?;
     match f.try_lock() {
         Ok(()) => Ok(f),
-        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Locked {
-            path: path.to_path_buf(),
-        }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::ServiceNotAvailable(format!(
+            "store directory lock {} is held by another process or store instance",
+            path.display()
+        ))),
         Err(std::fs::TryLockError::Error(e)) => Err(StoreError::io(path, e)),
     }
 }

@@ -250,10 +250,16 @@ impl CommitLog {
         }
         a.writer.publish(a.pos);
         if assign_queue_offset {
-            a.queue_offsets
-                .entry(c.topic.to_owned())
-                .or_default()
-                .insert(c.queue_id, base_qo + items.len() as i64);
+            let next = base_qo + items.len() as i64;
+            match a.queue_offsets.get_mut(c.topic) {
+                Some(m) => {
+                    m.insert(c.queue_id, next);
+                }
+                None => {
+                    a.queue_offsets
+                        .insert(c.topic.to_owned(), HashMap::from([(c.queue_id, next)]));
+                }
+            }
         }
         let end = a.file.start + a.pos as i64;
         self.max_offset.store(end, Ordering::Release);

@@ -12,7 +12,12 @@
 //! - `checkpoint`, `recovery`: the checkpoint/abort files and commit-log recovery modes.
 //!
 //! Invariants: one appender (the commit-log mutex, held only for the copy); readers see only
-//! published bytes; consume queues and index are derived from the commit log alone.
+//! published bytes; consume queues and index are derived from the commit log alone, so a crash
+//! between append and dispatch is repaired by replaying the log (`RecoveryMode::Abnormal`).
+//!
+//! Not here (yet): retention/clean-up of old files and disk watermarks (readers already handle
+//! a missing commit-log file as `MessageWasRemoving`, and `min_phy_offset`/`min_offset_in_queue`
+//! follow the first file), slave/HA, `transientStorePoolEnable`, the consume-queue extension.
 mod allocate;
 #[doc(hidden)]
 pub mod bench_support;

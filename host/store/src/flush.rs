@@ -2,7 +2,8 @@
 //!
 //! SYNC_FLUSH: a writer registers (target offset, oneshot) and rings the flush thread; the
 //! thread takes every pending request, msyncs once up to the current write position and answers
-//! all requests it covered, so concurrent writers share one flush.
+//! all requests it covered, so concurrent writers share one flush. Writers still waiting after
+//! `syncFlushTimeout` are answered `FlushDiskTimeout` by the maintenance thread.
 
 use crate::commit_log::CommitLog;
 use crate::config::{FlushDiskType, StoreConfig};
@@ -77,6 +78,8 @@ pub(crate) struct FlushService {
     /// Store timestamp of the newest record known durable (checkpoint `physicMsgTimestamp`).
     flushed_store_ts: AtomicI64,
     stop: AtomicBool,
+    /// Set (under the `requests` lock) once the thread answered its last requests.
+    exited: AtomicBool,
     /// Test hook: fail the next flush with this message.
     inject_failure: Mutex<Option<String>>,
 }
@@ -103,6 +106,7 @@ impl FlushService {
             flushed: AtomicI64::new(flushed),
             flushed_store_ts: AtomicI64::new(0),
             stop: AtomicBool::new(false),
+            exited: AtomicBool::new(false),
             inject_failure: Mutex::new(None),
         }
     }
@@ -125,11 +129,20 @@ impl FlushService {
             return rx;
         }
         let deadline = Instant::now() + self.sync_timeout;
-        self.requests.lock().push(Request {
+        let mut reqs = self.requests.lock();
+        if self.exited.load(Ordering::Acquire) {
+            // Raced with shutdown after the final flush: nothing will make this durable now.
+            let _ = tx.send(Err(StoreError::ServiceNotAvailable(
+                "message store is shut down".into(),
+            )));
+            return rx;
+        }
+        reqs.push(Request {
             target,
             deadline,
             reply: tx,
         });
+        drop(reqs);
         self.wakeup.ring();
         rx
     }
@@ -200,9 +213,9 @@ impl FlushService {
                                 || self.inject_failure.lock().is_some()
                         });
                     }
-                    let pending = std::mem::take(&mut *self.requests.lock());
+                    let pending = !self.requests.lock().is_empty();
                     let dirty = log.max_offset() > self.flushed();
-                    if pending.is_empty() && !dirty && !stopping {
+                    if !pending && !dirty && !stopping {
                         continue;
                     }
                     let res = if dirty || self.inject_failure.lock().is_some() {
@@ -210,7 +223,7 @@ impl FlushService {
                     } else {
                         poison.check()
                     };
-                    self.answer(pending, res, poison);
+                    self.answer(res, poison);
                 }
                 FlushDiskType::AsyncFlush => {
                     if !stopping {
@@ -232,21 +245,50 @@ impl FlushService {
                         }
                     }
                     // Writers that asked anyway (none in async mode) are answered.
-                    let pending = std::mem::take(&mut *self.requests.lock());
-                    self.answer(pending, poison.check(), poison);
+                    self.answer(poison.check(), poison);
                 }
             }
             if stopping {
+                self.exit(log, poison);
                 return;
             }
         }
     }
 
-    fn answer(&self, pending: Vec<Request>, res: Result<(), StoreError>, poison: &Poison) {
+    /// Final step: refuse new requests, flush once more and answer whatever is left.
+    fn exit(&self, log: &CommitLog, poison: &Poison) {
+        let remaining = {
+            let mut reqs = self.requests.lock();
+            self.exited.store(true, Ordering::Release);
+            std::mem::take(&mut *reqs)
+        };
+        let res = if log.max_offset() > self.flushed() {
+            self.flush_now(log, poison, false)
+        } else {
+            poison.check()
+        };
+        let flushed = self.flushed();
+        for r in remaining {
+            let reply = match &res {
+                Err(_) => Err(poison.error()),
+                Ok(()) if r.target <= flushed => Ok(PutStatus::PutOk),
+                Ok(()) => Err(StoreError::ServiceNotAvailable(
+                    "message store is shut down".into(),
+                )),
+            };
+            let _ = r.reply.send(reply);
+        }
+    }
+
+    /// Answers every request the last flush covered (all of them, with the poison error, if it
+    /// failed). Requests stay in the shared list while their flush runs, so
+    /// [`expire_overdue`](Self::expire_overdue) can answer them even if the flush hangs.
+    fn answer(&self, res: Result<(), StoreError>, poison: &Poison) {
         let flushed = self.flushed();
         let now = Instant::now();
-        let mut keep = Vec::new();
-        for r in pending {
+        let mut reqs = self.requests.lock();
+        let all = std::mem::take(&mut *reqs);
+        for r in all {
             match &res {
                 Err(_) => {
                     let _ = r.reply.send(Err(poison.error()));
@@ -259,12 +301,30 @@ impl FlushService {
                     };
                     let _ = r.reply.send(Ok(status));
                 }
-                Ok(()) => keep.push(r),
+                Ok(()) => reqs.push(r),
             }
         }
-        if !keep.is_empty() {
-            self.requests.lock().extend(keep);
+    }
+
+    /// Answers `FlushDiskTimeout` to writers waiting past `syncFlushTimeout` (their data may
+    /// still become durable; it is just not known to be). Returns how many.
+    pub(crate) fn expire_overdue(&self) -> usize {
+        let now = Instant::now();
+        let mut reqs = self.requests.lock();
+        let all = std::mem::take(&mut *reqs);
+        let mut n = 0;
+        for r in all {
+            if now > r.deadline {
+                let _ = r.reply.send(Ok(PutStatus::FlushDiskTimeout));
+                n += 1;
+            } else {
+                reqs.push(r);
+            }
         }
+        if n > 0 {
+            tracing::warn!(writers = n, "sync flush exceeded syncFlushTimeout");
+        }
+        n
     }
 
     /// Asks the thread to do a final flush and return.

@@ -405,6 +405,7 @@ fn maintenance(i: &Inner) {
             i.maintenance
                 .park(period, || i.stopping.load(Ordering::Acquire));
         }
+        i.flush.expire_overdue();
         if i.poison.is_poisoned() {
             if stopping {
                 return;

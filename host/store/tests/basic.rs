@@ -281,3 +281,17 @@ fn ipv6_hosts_and_no_wait_puts() {
         s.runtime_stats().commit_log_flushed_offset == s.max_phy_offset()
     });
 }
+
+#[test]
+fn sync_flush_past_the_timeout_reports_flush_disk_timeout() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cfg = small_config(dir.path(), FlushDiskType::SyncFlush);
+    cfg.sync_flush_timeout_ms = 0;
+    let s = MessageStore::open(cfg).expect("open");
+    let r = block_on(s.put_message(msg("T", 0, 0, 64))).expect("put");
+    assert_eq!(r.status, PutStatus::FlushDiskTimeout);
+    assert!(
+        s.look_message_by_offset(r.wrote_offset).is_some(),
+        "the message is stored anyway"
+    );
+}

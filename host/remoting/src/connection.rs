@@ -15,6 +15,7 @@ use parking_lot::Mutex;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::time::Instant;
 use tokio_util::codec::{Decoder, FramedRead};
 use wasmq_protocol::{FrameError, RemotingCommand, ResponseCode, frame};
 
@@ -90,6 +91,11 @@ pub fn next_opaque() -> i32 {
     NEXT_OPAQUE.fetch_add(1, Ordering::Relaxed) & i32::MAX
 }
 
+/// A connection with no frame read and none written for this long is closed (Java's
+/// `serverChannelMaxIdleTimeSeconds` and `clientChannelMaxIdleTimeSeconds`, 120 s). RocketMQ has
+/// no ping frame; live peers send heartbeats or registrations every 30 s.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+
 struct Shared {
     id: u64,
     peer: SocketAddr,
@@ -98,6 +104,10 @@ struct Shared {
     pending: Mutex<HashMap<i32, oneshot::Sender<RemotingCommand>>>,
     closed: AtomicBool,
     closed_notify: Notify,
+    /// When the connection started; `last_io_ms` counts from here.
+    origin: Instant,
+    /// Milliseconds after `origin` of the last frame read or write.
+    last_io_ms: AtomicU64,
 }
 
 /// A handle to a live connection; cheap to clone.
@@ -132,8 +142,11 @@ impl Connection {
                 pending: Mutex::new(HashMap::new()),
                 closed: AtomicBool::new(false),
                 closed_notify: Notify::new(),
+                origin: Instant::now(),
+                last_io_ms: AtomicU64::new(0),
             }),
         };
+        tokio::spawn(idle_watch(conn.clone()));
         tokio::spawn(write_loop(conn.clone(), write_half, inbox));
         let reader = conn.clone();
         service.connected(&conn);
@@ -226,6 +239,18 @@ impl Connection {
         self.mark_closed();
     }
 
+    /// Records I/O now (resets the idle clock).
+    fn touch(&self) {
+        let ms = u64::try_from(self.shared.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.shared.last_io_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// How long since the last frame in either direction.
+    fn idle_for(&self) -> Duration {
+        let last = Duration::from_millis(self.shared.last_io_ms.load(Ordering::Relaxed));
+        self.shared.origin.elapsed().saturating_sub(last)
+    }
+
     fn mark_closed(&self) {
         if !self.shared.closed.swap(true, Ordering::AcqRel) {
             self.shared.pending.lock().clear();
@@ -260,6 +285,7 @@ async fn read_loop(
             }
             Some(Ok(cmd)) => cmd,
         };
+        conn.touch();
         if cmd.is_response() {
             let waiter = conn.shared.pending.lock().remove(&cmd.opaque);
             match waiter {
@@ -287,6 +313,23 @@ async fn read_loop(
                     }
                 });
             }
+        }
+    }
+}
+
+/// Closes `conn` once it has been idle for [`IDLE_TIMEOUT`] (one timer per connection, re-armed
+/// from the last I/O, so busy connections cost nothing per frame).
+async fn idle_watch(conn: Connection) {
+    loop {
+        let wait = IDLE_TIMEOUT.saturating_sub(conn.idle_for());
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = conn.closed() => return,
+        }
+        if conn.idle_for() >= IDLE_TIMEOUT {
+            tracing::info!(peer = %conn.peer(), idle_secs = IDLE_TIMEOUT.as_secs(), "connection idle; closing");
+            conn.close();
+            return;
         }
     }
 }
@@ -320,6 +363,7 @@ async fn write_loop(
             tracing::debug!(peer = %conn.peer(), cause = %e, "connection write failed");
             break;
         }
+        conn.touch();
         buf.clear();
     }
     conn.mark_closed();

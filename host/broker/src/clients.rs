@@ -222,6 +222,15 @@ impl ClientRegistry {
         }
     }
 
+    /// The live channels of a producer group.
+    pub fn producer_channels(&self, group: &str) -> Vec<ClientChannel> {
+        self.producers
+            .lock()
+            .get(group)
+            .map(|p| p.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// Number of consumer and producer groups.
     pub fn counts(&self) -> (usize, usize) {
         (self.consumers.lock().len(), self.producers.lock().len())

@@ -254,3 +254,86 @@ async fn fast_port_serves_all_but_pull() {
     client.close_all().await;
     b.shutdown().await;
 }
+
+#[tokio::test]
+async fn admin_stats_and_connections() {
+    use wasmq_protocol::header::broker::{
+        ConsumerGroupRequestHeader, GetConsumeStatsRequestHeader, TopicRequestHeader,
+        UpdateConsumerOffsetRequestHeader,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let b = TestBroker::start(dir.path()).await;
+    for _ in 0..3 {
+        assert_eq!(b.call(send_v2("Stats", 1, &[], "x")).await.code, 0);
+    }
+    wait_dispatched(&b, "Stats", 1, 3).await;
+    let r = b
+        .call(RemotingCommand::request_with_header(
+            RequestCode::GetTopicStatsInfo,
+            0,
+            &TopicRequestHeader {
+                topic: "Stats".into(),
+            },
+        ))
+        .await;
+    let body = String::from_utf8(r.body.to_vec()).unwrap();
+    assert!(
+        body.contains(
+            r#"{"brokerName":"broker-a","queueId":1,"topic":"Stats"}:{"lastUpdateTimestamp":"#
+        ),
+        "{body}"
+    );
+    assert!(body.contains(r#""maxOffset":3,"minOffset":0"#), "{body}");
+
+    let hb = b.call(heartbeat("10.0.0.7@7", "SG", "Stats", "*")).await;
+    assert_eq!(hb.code, 0);
+    b.call(RemotingCommand::request_with_header(
+        RequestCode::UpdateConsumerOffset,
+        0,
+        &UpdateConsumerOffsetRequestHeader {
+            consumer_group: "SG".into(),
+            topic: "Stats".into(),
+            queue_id: 1,
+            commit_offset: 2,
+        },
+    ))
+    .await;
+    let r = b
+        .call(RemotingCommand::request_with_header(
+            RequestCode::GetConsumeStats,
+            0,
+            &GetConsumeStatsRequestHeader {
+                consumer_group: "SG".into(),
+                topic: None,
+            },
+        ))
+        .await;
+    let body = String::from_utf8(r.body.to_vec()).unwrap();
+    assert!(
+        body.contains(r#""queueId":1,"topic":"Stats"}:{"brokerOffset":3,"consumerOffset":2"#),
+        "{body}"
+    );
+    let r = b
+        .call(RemotingCommand::request_with_header(
+            RequestCode::GetConsumerConnectionList,
+            0,
+            &ConsumerGroupRequestHeader {
+                consumer_group: "SG".into(),
+            },
+        ))
+        .await;
+    let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(v["connectionSet"][0]["clientId"], "10.0.0.7@7");
+    assert_eq!(v["subscriptionTable"]["Stats"]["subString"], "*");
+    let r = b
+        .call(RemotingCommand::request_with_header(
+            RequestCode::GetConsumerConnectionList,
+            0,
+            &ConsumerGroupRequestHeader {
+                consumer_group: "Nobody".into(),
+            },
+        ))
+        .await;
+    assert_eq!(r.code, ResponseCode::ConsumerNotOnline.as_i32());
+    b.stop().await;
+}

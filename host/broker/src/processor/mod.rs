@@ -11,6 +11,7 @@ pub mod pull;
 pub mod query;
 pub mod send;
 pub mod send_back;
+pub mod stats;
 
 use std::sync::Arc;
 
@@ -63,6 +64,11 @@ pub fn router(broker: Arc<Broker>, port: Port) -> Router<Broker> {
         .sync(C::GetAllConsumerOffset, admin::all_offsets)
         .sync(C::GetBrokerConfig, admin::broker_config)
         .sync(C::GetBrokerRuntimeInfo, admin::runtime_info)
+        .sync(C::GetAllDelayOffset, stats::all_delay_offsets)
+        .sync(C::GetTopicStatsInfo, stats::topic_stats)
+        .sync(C::GetConsumerConnectionList, stats::consumer_connections)
+        .sync(C::GetProducerConnectionList, stats::producer_connections)
+        .sync(C::GetConsumeStats, stats::consume_stats)
         .on_disconnect(|b: &Arc<Broker>, conn| {
             for group in b.clients.remove_connection(conn.id()) {
                 tracing::info!(group = %group, peer = %conn.peer(), "consumer channel closed");

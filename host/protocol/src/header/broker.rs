@@ -258,4 +258,18 @@ crate::command_header! {
         /// Commit-log offset.
         offset: i64 => "offset",
     }
+
+    /// GET_CONSUME_STATS (208).
+    pub struct GetConsumeStatsRequestHeader {
+        /// Consumer group.
+        consumer_group: String => "consumerGroup",
+        /// One topic, or all the group consumes when absent/empty.
+        topic: Option<String> => "topic",
+    }
+
+    /// GET_PRODUCER_CONNECTION_LIST (204).
+    pub struct ProducerGroupRequestHeader {
+        /// Producer group.
+        producer_group: String => "producerGroup",
+    }
 }

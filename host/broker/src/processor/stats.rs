@@ -1,0 +1,186 @@
+//! Admin statistics: GET_ALL_DELAY_OFFSET (45), GET_TOPIC_STATS_INFO (202),
+//! GET_CONSUMER_CONNECTION_LIST (203), GET_PRODUCER_CONNECTION_LIST (204), GET_CONSUME_STATS (208).
+//!
+//! Java's fastjson writes maps keyed by `MessageQueue` objects with the object itself in key
+//! position (`{{"brokerName":..,"queueId":0,"topic":..}:{..}}`), which is not standard JSON but
+//! is what the Java admin tool parses; [`mq_map`] writes exactly that.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use serde_json::json;
+use wasmq_protocol::header::NoHeader;
+use wasmq_protocol::header::broker::{
+    ConsumerGroupRequestHeader, GetConsumeStatsRequestHeader, ProducerGroupRequestHeader,
+    TopicRequestHeader,
+};
+use wasmq_protocol::{RemotingCommand, ResponseCode};
+use wasmq_remoting::Request;
+
+use crate::broker::Broker;
+use crate::clients::ClientChannel;
+
+/// `{MQ:value, ...}` with fastjson's object keys (keys in fastjson's sorted field order).
+pub fn mq_map(broker_name: &str, entries: &[(String, i32, serde_json::Value)]) -> String {
+    let mut out = String::from("{");
+    for (i, (topic, queue_id, value)) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let key = json!({"brokerName": broker_name, "queueId": queue_id, "topic": topic});
+        let _ = write!(out, "{key}:{value}");
+    }
+    out.push('}');
+    out
+}
+
+/// GET_ALL_DELAY_OFFSET (45).
+pub fn all_delay_offsets(b: &Broker, _req: Request<NoHeader>) -> RemotingCommand {
+    match serde_json::to_vec(&b.delay_offsets.snapshot()) {
+        Ok(json) => RemotingCommand::success().with_body(json),
+        Err(e) => RemotingCommand::error(ResponseCode::SystemError, e.to_string()),
+    }
+}
+
+/// GET_TOPIC_STATS_INFO (202): per queue min, max and last store time; 17 for unknown topics.
+pub fn topic_stats(b: &Broker, req: Request<TopicRequestHeader>) -> RemotingCommand {
+    let topic = req.header.topic;
+    let Some(cfg) = b.topics.get(&topic) else {
+        return RemotingCommand::error(
+            ResponseCode::TopicNotExist,
+            format!("topic[{topic}] not exist"),
+        );
+    };
+    let entries: Vec<_> = (0..cfg.write_queue_nums)
+        .map(|q| {
+            let min = b.store.min_offset_in_queue(&topic, q).max(0);
+            let max = b.store.max_offset_in_queue(&topic, q).max(0);
+            let last = if max > 0 {
+                b.store.message_store_time(&topic, q, max - 1).unwrap_or(0)
+            } else {
+                0
+            };
+            (
+                topic.clone(),
+                q,
+                json!({"lastUpdateTimestamp": last, "maxOffset": max, "minOffset": min}),
+            )
+        })
+        .collect();
+    let body = format!(
+        "{{\"offsetTable\":{}}}",
+        mq_map(&b.config.broker_name, &entries)
+    );
+    RemotingCommand::success().with_body(body)
+}
+
+fn connection(c: &ClientChannel) -> serde_json::Value {
+    json!({
+        "clientAddr": c.conn.peer().to_string(),
+        "clientId": c.client_id,
+        "language": c.language.name(),
+        "version": c.version,
+    })
+}
+
+/// GET_CONSUMER_CONNECTION_LIST (203): 206 when the group has no live consumer.
+pub fn consumer_connections(
+    b: &Broker,
+    req: Request<ConsumerGroupRequestHeader>,
+) -> RemotingCommand {
+    let group = req.header.consumer_group;
+    let Some(g) = b.clients.consumer_group(&group) else {
+        return RemotingCommand::error(
+            ResponseCode::ConsumerNotOnline,
+            format!("the consumer group[{group}] not online"),
+        );
+    };
+    let body = json!({
+        "connectionSet": g.channels.values().map(connection).collect::<Vec<_>>(),
+        "subscriptionTable": g.subscriptions,
+        "consumeType": g.consume_type,
+        "messageModel": g.message_model,
+        "consumeFromWhere": g.consume_from_where,
+    });
+    RemotingCommand::success().with_body(body.to_string())
+}
+
+/// GET_PRODUCER_CONNECTION_LIST (204): 1 when the group is unknown.
+pub fn producer_connections(
+    b: &Broker,
+    req: Request<ProducerGroupRequestHeader>,
+) -> RemotingCommand {
+    let group = req.header.producer_group;
+    let channels = b.clients.producer_channels(&group);
+    if channels.is_empty() {
+        return RemotingCommand::error(
+            ResponseCode::SystemError,
+            format!("the producer group[{group}] not exist"),
+        );
+    }
+    let body = json!({"connectionSet": channels.iter().map(connection).collect::<Vec<_>>()});
+    RemotingCommand::success().with_body(body.to_string())
+}
+
+/// GET_CONSUME_STATS (208): broker and consumer offsets per queue of the group's topics.
+pub fn consume_stats(b: &Broker, req: Request<GetConsumeStatsRequestHeader>) -> RemotingCommand {
+    let h = req.header;
+    let topics: BTreeSet<String> = match h.topic.filter(|t| !t.is_empty()) {
+        Some(t) => BTreeSet::from([t]),
+        None => b
+            .offsets
+            .snapshot()
+            .offset_table
+            .keys()
+            .filter_map(|k| k.rsplit_once('@'))
+            .filter(|(_, g)| *g == h.consumer_group)
+            .map(|(t, _)| t.to_owned())
+            .collect(),
+    };
+    let mut entries = Vec::new();
+    for topic in topics {
+        let Some(cfg) = b.topics.get(&topic) else {
+            continue;
+        };
+        for q in 0..cfg.read_queue_nums {
+            let broker_offset = b.store.max_offset_in_queue(&topic, q).max(0);
+            let consumer_offset = b
+                .offsets
+                .query(&h.consumer_group, &topic, q)
+                .unwrap_or(0)
+                .max(0);
+            let last = if consumer_offset > 0 {
+                b.store
+                    .message_store_time(&topic, q, consumer_offset - 1)
+                    .unwrap_or(0)
+            } else {
+                0
+            };
+            entries.push((
+                topic.clone(),
+                q,
+                json!({"brokerOffset": broker_offset, "consumerOffset": consumer_offset, "lastTimestamp": last}),
+            ));
+        }
+    }
+    let body = format!(
+        "{{\"consumeTps\":0.0,\"offsetTable\":{}}}",
+        mq_map(&b.config.broker_name, &entries)
+    );
+    RemotingCommand::success().with_body(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fastjson_object_keys() {
+        let s = mq_map("b", &[("T".into(), 1, json!({"maxOffset": 2}))]);
+        assert_eq!(
+            s,
+            r#"{{"brokerName":"b","queueId":1,"topic":"T"}:{"maxOffset":2}}"#
+        );
+        assert_eq!(mq_map("b", &[]), "{}");
+    }
+}

@@ -1,5 +1,5 @@
 //! SIGKILL crash loop: a child process (this test binary re-executed) appends under SYNC_FLUSH
-//! from several writers and prints every acknowledged queue offset; the parent kills it at
+//! from several writers (single messages and batches) and prints every acknowledged queue offset; the parent kills it at
 //! random moments, recovers the store and checks that every acknowledged message reads back
 //! intact, that no corrupt record is returned, and that rebuilt consume queues equal recovered ones.
 
@@ -40,15 +40,26 @@ fn child(root: &Path) -> ! {
         tasks.push(rt.spawn(async move {
             let mut qo = s.max_offset_in_queue(TOPIC, q);
             loop {
-                let mut m = msg(TOPIC, q, seq_id(q, qo), 0);
-                m.body = body(seq_id(q, qo), body_len(q, qo));
-                let r = s.put_message(m).await.expect("put");
+                // The last writer appends batches of 3, the others single messages.
+                let count = if q == WRITERS - 1 { 3 } else { 1 };
+                let r = if count == 1 {
+                    let mut m = msg(TOPIC, q, seq_id(q, qo), 0);
+                    m.body = body(seq_id(q, qo), body_len(q, qo));
+                    s.put_message(m).await.expect("put")
+                } else {
+                    let mut b = batch(TOPIC, q, seq_id(q, qo), count as u64, 0);
+                    for (i, item) in b.items.iter_mut().enumerate() {
+                        let o = qo + i as i64;
+                        item.body = body(seq_id(q, o), body_len(q, o));
+                    }
+                    s.put_messages(b).await.expect("batch")
+                };
                 assert_eq!(r.status, PutStatus::PutOk);
                 assert_eq!(r.queue_offset, qo, "queue offsets continue after recovery");
+                qo += count;
                 let mut out = std::io::stdout().lock();
-                writeln!(out, "ACK {q} {qo}").expect("stdout");
+                writeln!(out, "ACK {q} {}", qo - 1).expect("stdout");
                 out.flush().expect("flush");
-                qo += 1;
             }
         }));
     }

@@ -1,0 +1,166 @@
+//! Running the server roles: `namesrv`, `broker`, and both at once (`standalone`).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use wasmq_broker::BrokerConfig;
+use wasmq_namesrv::NamesrvConfig;
+
+use crate::cli::{BrokerArgs, ServerArgs};
+use crate::store_settings::StoreSettings;
+use crate::{ready, settings};
+
+/// Keys only `wasmq standalone` and the plugin host read.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct ProcessSettings {
+    /// The in-process nameserver's port in `standalone` (its `listenPort` is the broker's).
+    namesrv_listen_port: u16,
+    /// Plugins directory (`--plugins` wins).
+    plugins_dir: Option<PathBuf>,
+}
+
+impl Default for ProcessSettings {
+    fn default() -> Self {
+        Self {
+            namesrv_listen_port: 9876,
+            plugins_dir: None,
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("wasmq")
+        .build()
+        .context("starting the async runtime")
+}
+
+fn any_addr(port: u16) -> SocketAddr {
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port)
+}
+
+/// `wasmq namesrv`.
+pub fn namesrv(args: ServerArgs) -> anyhow::Result<()> {
+    let mut source = settings::source(&args)?;
+    let config: NamesrvConfig = source.extract()?;
+    settings::warn_unknown(&source);
+    if args.print_config {
+        return settings::print("namesrv", &config);
+    }
+    runtime()?.block_on(async move {
+        let port = config.listen_port;
+        let handle = wasmq_namesrv::start(config, any_addr(port))
+            .await
+            .with_context(|| format!("starting the nameserver on port {port}"))?;
+        let addr = loopback_if_unspecified(handle.local_addr());
+        tracing::info!(%addr, "nameserver ready");
+        ready::announce(args.ready_file.as_deref(), Some(addr), None)?;
+        shutdown_signal().await;
+        handle.shutdown().await?;
+        Ok(())
+    })
+}
+
+/// `wasmq broker` and, with `standalone`, `wasmq standalone`.
+pub fn broker(args: BrokerArgs, standalone: bool) -> anyhow::Result<()> {
+    let mut source = settings::source(&args.server)?;
+    if !standalone {
+        settings::apply_namesrv_addr(&mut source, args.namesrv_addr.as_deref());
+    }
+    let mut broker: BrokerConfig = source.extract()?;
+    let store: StoreSettings = source.extract()?;
+    let process: ProcessSettings = source.extract()?;
+    let namesrv: Option<NamesrvConfig> = if standalone {
+        let mut n: NamesrvConfig = source.extract()?;
+        n.listen_port = process.namesrv_listen_port;
+        if source.get("kvConfigPath").is_none() {
+            // Standalone keeps everything it writes under the one store directory.
+            let root = crate::store_settings::expand_home(&store.store_path_root_dir);
+            n.kv_config_path = root
+                .join("namesrv")
+                .join("kvConfig.json")
+                .display()
+                .to_string();
+        }
+        Some(n)
+    } else {
+        None
+    };
+    settings::warn_unknown(&source);
+    if args.server.print_config {
+        settings::print("broker", &broker)?;
+        settings::print("store", &store)?;
+        if let Some(n) = &namesrv {
+            settings::print("namesrv", n)?;
+        }
+        return Ok(());
+    }
+    let plugins_dir = args.plugins.clone().or(process.plugins_dir.clone());
+    runtime()?.block_on(async move {
+        let namesrv_handle = match namesrv {
+            Some(n) => {
+                let port = n.listen_port;
+                let h = wasmq_namesrv::start(n, any_addr(port))
+                    .await
+                    .with_context(|| format!("starting the nameserver on port {port}"))?;
+                let addr = loopback_if_unspecified(h.local_addr());
+                broker.namesrv_addr = Some(addr.to_string());
+                Some((h, addr))
+            }
+            None => None,
+        };
+        let store_config = store.to_config();
+        let root = store_config.store_path_root_dir.display().to_string();
+        let message_store =
+            tokio::task::spawn_blocking(move || wasmq_store::MessageStore::open(store_config))
+                .await?
+                .with_context(|| format!("opening the store at {root}"))?;
+        if let Some(dir) = &plugins_dir {
+            tracing::info!(dir = %dir.display(), "plugins directory");
+        }
+        let handle = wasmq_broker::start(broker, message_store)
+            .await
+            .context("starting the broker")?;
+        ready::announce(
+            args.server.ready_file.as_deref(),
+            namesrv_handle.as_ref().map(|(_, a)| *a),
+            Some(loopback_if_unspecified(handle.local_addr())),
+        )?;
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        handle.shutdown().await;
+        if let Some((h, _)) = namesrv_handle {
+            h.shutdown().await?;
+        }
+        Ok(())
+    })
+}
+
+/// An address clients on this machine can dial.
+fn loopback_if_unspecified(addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() {
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
+    } else {
+        addr
+    }
+}
+
+/// Waits for SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(cause = %e, "cannot listen for SIGTERM; only Ctrl-C stops wasmq");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}

@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use wasmq_protocol::body::namesrv::RegisterBrokerBody;
 use wasmq_protocol::header::namesrv::{RegisterBrokerRequestHeader, UnregisterBrokerRequestHeader};
+use wasmq_protocol::message::flags::{PERM_READ, PERM_WRITE};
 use wasmq_protocol::{RemotingCommand, RequestCode, ResponseCode};
 use wasmq_remoting::RemotingClient;
 
@@ -19,8 +20,16 @@ pub async fn register_all(b: &Broker, client: &RemotingClient) {
     if addrs.is_empty() {
         return;
     }
+    let mut wrapper = b.topics.snapshot();
+    let perm = b.config.broker_permission;
+    if perm & PERM_READ == 0 || perm & PERM_WRITE == 0 {
+        // A broker with reduced permission advertises it on every topic (Java registerBrokerAll).
+        for t in wrapper.topic_config_table.values_mut() {
+            t.perm = perm;
+        }
+    }
     let body = RegisterBrokerBody {
-        topic_config_serialize_wrapper: b.topics.snapshot(),
+        topic_config_serialize_wrapper: wrapper,
         filter_server_list: Vec::new(),
     };
     let json = match serde_json::to_vec(&body) {

@@ -69,6 +69,16 @@ async fn send_then_pull_keeps_body_and_properties() {
     let p = b.call(pull("CG", "RoundTrip", 0, 7, Some("*"), None)).await;
     assert_eq!(p.code, ResponseCode::PullOffsetMoved.as_i32());
     assert_eq!(ext(&p, "nextBeginOffset"), "0");
+    wait_dispatched(&b, "OFFSET_MOVED_EVENT", 0, 1).await;
+    let ev = records(
+        &b.call(pull("Tools", "OFFSET_MOVED_EVENT", 0, 0, Some("CG"), None))
+            .await,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&ev[0].body).unwrap();
+    assert_eq!(
+        (v["offsetRequest"].as_i64(), v["offsetNew"].as_i64()),
+        (Some(7), Some(0))
+    );
     b.stop().await;
 }
 
@@ -258,5 +268,30 @@ async fn oversized_message_is_13_and_slave_refuses_with_14() {
             .unwrap_or_default()
             .starts_with("service not available now.")
     );
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn client_resend_to_retry_topic_goes_to_dlq_when_exhausted() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = TestBroker::start(dir.path()).await;
+    let mut cmd = send_v2(
+        "%RETRY%CG",
+        0,
+        &[("DELAY", "3"), ("RETRY_TOPIC", "T")],
+        "gone",
+    );
+    cmd.ext_fields.insert("j", "16");
+    let r = b.call(cmd).await;
+    assert_eq!(r.code, 0, "{r:?}");
+    wait_dispatched(&b, "%DLQ%CG", 0, 1).await;
+    let dlq = records(&b.call(pull("CG", "%DLQ%CG", 0, 0, Some("*"), None)).await);
+    assert_eq!(&dlq[0].body[..], b"gone");
+    assert_eq!(property(&dlq[0].properties, keys::DELAY), None);
+    // Not exhausted: parked in the schedule topic (level 3 => queue 2) with its real topic.
+    let mut cmd = send_v2("%RETRY%CG", 0, &[("DELAY", "3")], "later");
+    cmd.ext_fields.insert("j", "1");
+    assert_eq!(b.call(cmd).await.code, 0);
+    wait_dispatched(&b, "SCHEDULE_TOPIC_XXXX", 2, 1).await;
     b.stop().await;
 }

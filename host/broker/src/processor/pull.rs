@@ -6,14 +6,16 @@ use std::time::Duration;
 
 use wasmq_protocol::header::broker::{PullMessageRequestHeader, PullMessageResponseHeader};
 use wasmq_protocol::message::flags::PERM_READ;
+use wasmq_protocol::message::{encode_properties, keys, tags_hash_code};
 use wasmq_protocol::{RemotingCommand, ResponseCode};
 use wasmq_remoting::Request;
-use wasmq_store::{GetMessageResult, GetMessageStatus};
+use wasmq_store::{GetMessageResult, GetMessageStatus, MessageToStore};
 
 use crate::broker::Broker;
 use crate::error::Refusal;
 use crate::filter::TagFilter;
 use crate::long_polling::HoldRequest;
+use crate::topics::{OFFSET_MOVED_EVENT, now_ms};
 
 /// PullSysFlag bit 0: commit `commitOffset`.
 const FLAG_COMMIT_OFFSET: i32 = 0x1;
@@ -26,6 +28,8 @@ const FLAG_SUBSCRIPTION: i32 = 0x4;
 const LONG_POLLING_RECHECK: Duration = Duration::from_secs(5);
 
 /// PULL_MESSAGE (11) on the main port.
+#[tracing::instrument(skip_all, fields(topic = %req.header.topic, queue = req.header.queue_id,
+    group = %req.header.consumer_group))]
 pub async fn pull(b: Arc<Broker>, req: Request<PullMessageRequestHeader>) -> RemotingCommand {
     let h = req.header;
     let filter = match prepare(&b, &h) {
@@ -77,7 +81,40 @@ pub async fn pull(b: Arc<Broker>, req: Request<PullMessageRequestHeader>) -> Rem
         b.offsets
             .commit(&h.consumer_group, &h.topic, h.queue_id, offset);
     }
+    if answer.code == ResponseCode::PullOffsetMoved && !b.is_slave() {
+        offset_moved_event(&b, &h, answer.header.next_begin_offset).await;
+    }
     answer.into_command()
+}
+
+/// Records an OFFSET_MOVED_EVENT (tag = group, queue 0), as a Java master does on code 21.
+async fn offset_moved_event(b: &Broker, h: &PullMessageRequestHeader, offset_new: i64) {
+    let event = serde_json::json!({
+        "consumerGroup": h.consumer_group,
+        "messageQueue": {"brokerName": b.config.broker_name, "queueId": h.queue_id, "topic": h.topic},
+        "offsetRequest": h.queue_offset,
+        "offsetNew": offset_new,
+    });
+    let msg = MessageToStore {
+        topic: OFFSET_MOVED_EVENT.to_owned(),
+        queue_id: 0,
+        flag: 0,
+        body: event.to_string().into(),
+        properties: encode_properties([(keys::TAGS, h.consumer_group.as_str())]),
+        sys_flag: 0,
+        born_timestamp: now_ms(),
+        born_host: b.store_host,
+        store_host: b.store_host,
+        reconsume_times: 0,
+        prepared_transaction_offset: 0,
+        tags_code: tags_hash_code(&h.consumer_group),
+        keys: String::new(),
+        uniq_key: None,
+        wait_store_ok: false,
+    };
+    if let Err(e) = b.store.put_message(msg).await {
+        tracing::warn!(cause = %e, "cannot store OFFSET_MOVED_EVENT");
+    }
 }
 
 /// Pre-checks (in Java's order) and the tag filter to apply.
@@ -221,8 +258,8 @@ fn read(b: &Broker, h: &PullMessageRequestHeader, filter: &TagFilter) -> PullAns
         }
     };
     if code == ResponseCode::PullOffsetMoved {
-        tracing::info!(topic = %h.topic, queue = h.queue_id, group = %h.consumer_group,
-            requested = h.queue_offset, corrected = next, status = ?r.status, "pull offset moved");
+        tracing::info!(requested = h.queue_offset, corrected = next, status = ?r.status,
+            "pull offset moved");
     }
     PullAnswer {
         code,

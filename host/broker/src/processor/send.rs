@@ -97,18 +97,21 @@ impl From<SendMessageRequestHeaderV2> for SendRequest {
 }
 
 /// SEND_MESSAGE (10).
+#[tracing::instrument(skip_all, fields(topic = %req.header.topic, peer = %req.conn.peer()))]
 pub async fn send_v1(b: Arc<Broker>, req: Request<SendMessageRequestHeader>) -> RemotingCommand {
     let peer = req.conn.peer();
     send(&b, req.header.into(), req.body, peer, req.version).await
 }
 
 /// SEND_MESSAGE_V2 (310), which CPP also uses for batches (`m=true`).
+#[tracing::instrument(skip_all, fields(topic = %req.header.b, peer = %req.conn.peer()))]
 pub async fn send_v2(b: Arc<Broker>, req: Request<SendMessageRequestHeaderV2>) -> RemotingCommand {
     let peer = req.conn.peer();
     send(&b, req.header.into(), req.body, peer, req.version).await
 }
 
 /// SEND_BATCH_MESSAGE (320).
+#[tracing::instrument(skip_all, fields(topic = %req.header.b, peer = %req.conn.peer()))]
 pub async fn send_batch(
     b: Arc<Broker>,
     req: Request<SendMessageRequestHeaderV2>,
@@ -127,6 +130,8 @@ fn refuse(code: ResponseCode, remark: impl Into<String>) -> Refusal {
 struct Target {
     topic: TopicConfig,
     queue_id: i32,
+    /// Diverted to the dead-letter queue: delivered at once, whatever DELAY says.
+    dead_letter: bool,
 }
 
 /// Shared send path: checks (in Java's order), enrichment, store, response.
@@ -154,10 +159,17 @@ pub async fn send(
         return refuse(ResponseCode::NoPermission, remark).into();
     }
     let wait_store_ok = prop(&props, keys::WAIT) != Some("false");
-    props.retain(|(k, _)| k != keys::WAIT);
+    props.retain(|(k, _)| k != keys::WAIT && !(target.dead_letter && k == keys::DELAY));
     set_prop(&mut props, keys::CLUSTER, &b.config.broker_cluster_name);
 
     let result = if h.batch {
+        if h.topic.starts_with(RETRY_PREFIX) {
+            return refuse(
+                ResponseCode::MessageIllegal,
+                "batch request does not support retry group",
+            )
+            .into();
+        }
         if prop(&props, keys::DELAY).is_some_and(|d| d != "0") {
             return refuse(
                 ResponseCode::MessageIllegal,
@@ -245,6 +257,7 @@ fn check(b: &Broker, h: &mut SendRequest, version: i32) -> Result<Target, Refusa
             h.queue_id
         },
         topic,
+        dead_letter: false,
     };
     if let Some(group) = h.topic.strip_prefix(RETRY_PREFIX) {
         let Some(g) = b.groups.find_or_create(group).ok().flatten() else {
@@ -268,6 +281,7 @@ fn check(b: &Broker, h: &mut SendRequest, version: i32) -> Result<Target, Refusa
             target = Target {
                 topic: t,
                 queue_id: 0,
+                dead_letter: true,
             };
         }
     }

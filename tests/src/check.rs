@@ -32,6 +32,8 @@ pub struct Sent {
     pub body: String,
     /// User properties.
     pub props: BTreeMap<String, String>,
+    /// Client clock (ms) just before the send.
+    pub sent_at: i64,
 }
 
 /// One delivered message.
@@ -59,6 +61,8 @@ pub struct Received {
     pub reconsume_times: i64,
     /// Whether the consumer answered "retry later" to this delivery.
     pub retry: bool,
+    /// Client clock (ms) at delivery.
+    pub received_at: i64,
 }
 
 fn s(v: &Value) -> String {
@@ -96,6 +100,7 @@ pub fn sent(events: &[Value]) -> Vec<Sent> {
             key: s(&e["key"]),
             body: s(&e["body"]),
             props: map(&e["props"]),
+            sent_at: e["sentAt"].as_i64().unwrap_or(0),
         })
         .collect()
 }
@@ -117,6 +122,7 @@ pub fn received(events: &[Value]) -> Vec<Received> {
             queue_offset: e["queueOffset"].as_i64().unwrap_or(-1),
             reconsume_times: e["reconsumeTimes"].as_i64().unwrap_or(0),
             retry: e["retry"].as_bool().unwrap_or(false),
+            received_at: e["receivedAt"].as_i64().unwrap_or(0),
         })
         .collect()
 }

@@ -65,6 +65,20 @@ impl Client {
         }
     }
 
+    /// Makes `topic` sendable. ali-ons cannot send to a topic the nameserver does not know (no
+    /// TBW102 fallback), so it creates the topic with UPDATE_AND_CREATE_TOPIC (`create_topic.js`,
+    /// 4 queues) and waits for its route; rocketmq-client-rust relies on auto-creation on first send.
+    pub fn prepare_topic(self, namesrv: &str, topic: &str) {
+        if self == Client::AliOns {
+            let mut p = node::spawn(
+                "create_topic.js",
+                namesrv,
+                &["--topic", topic, "--queues", "4"],
+            );
+            p.finish_ok(std::time::Duration::from_secs(30));
+        }
+    }
+
     /// Starts a producer sending `count` messages (tags rotate over the comma list `tags`).
     pub fn produce(
         self,

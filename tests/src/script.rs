@@ -194,10 +194,13 @@ impl Drop for ScriptProc {
                     self.text.join("\n")
                 );
             }
+            let last = &self.events[self.events.len().saturating_sub(5)..];
+            let last: Vec<String> = last.iter().map(Value::to_string).collect();
             eprintln!(
-                "===== client {}: {} JSON events received =====",
+                "===== client {}: {} JSON events received, the last ones: =====\n{}",
                 self.name,
-                self.events.len()
+                self.events.len(),
+                last.join("\n")
             );
         }
     }

@@ -193,6 +193,15 @@ impl TestBroker {
             ("namesrvListenPort".into(), ns_port),
             ("listenPort".into(), broker_port),
             ("brokerIP1".into(), "127.0.0.1".into()),
+            // Keep the nameserver's KV file inside the test dir, not in ~/namesrv.
+            (
+                "kvConfigPath".into(),
+                self.dir
+                    .path()
+                    .join("namesrv/kvConfig.json")
+                    .display()
+                    .to_string(),
+            ),
         ];
         if self.opts.sync_flush {
             sets.push(("flushDiskType".into(), "SYNC_FLUSH".into()));
@@ -217,6 +226,7 @@ impl TestBroker {
             "RUST_LOG",
             std::env::var("WASMQ_E2E_LOG").unwrap_or_else(|_| "info".into()),
         );
+        cmd.env("NO_COLOR", "1").env("HOME", self.dir.path());
         cmd.current_dir(self.dir.path());
         let child = cmd
             .spawn()

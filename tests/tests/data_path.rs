@@ -61,13 +61,20 @@ fn pump_until(
     }
 }
 
+/// A fresh topic name, made sendable for `c`.
+fn new_topic(c: Client, tb: &TestBroker, prefix: &str) -> String {
+    let topic = unique_name(prefix);
+    c.prepare_topic(&tb.namesrv_addr(), &topic);
+    topic
+}
+
 fn msg_ids(sent: &[Sent]) -> HashSet<String> {
     sent.iter().map(|s| s.msg_id.clone()).collect()
 }
 
 fn exactly_once_1000_intact(c: Client) {
     let tb = TestBroker::start(BrokerOpts::new());
-    let topic = unique_name("e2e_once");
+    let topic = new_topic(c, &tb, "e2e_once");
     let sent = produce(c, &tb, &topic, 1000, "TagA,TagB,TagC", "once");
     let (got, _p) = consume_n(
         c,
@@ -89,7 +96,7 @@ fn rust_client_1000_sync_sends_delivered_exactly_once_intact() {
 
 fn tag_subscription(c: Client) {
     let tb = TestBroker::start(BrokerOpts::new());
-    let topic = unique_name("e2e_tags");
+    let topic = new_topic(c, &tb, "e2e_tags");
     let sent = produce(c, &tb, &topic, 300, "TagA,TagB,TagC", "tags");
     let wanted: Vec<Sent> = sent.iter().filter(|s| s.tag != "TagB").cloned().collect();
     let args = ConsumeArgs::new(&unique_name("g_tags"), &topic)
@@ -119,7 +126,7 @@ fn rust_client_tag_subscription_receives_only_matching() {
 
 fn resume_after_clean_restart(c: Client) {
     let mut tb = TestBroker::start(BrokerOpts::new());
-    let (topic, group) = (unique_name("e2e_resume"), unique_name("g_resume"));
+    let (topic, group) = (new_topic(c, &tb, "e2e_resume"), unique_name("g_resume"));
     let first = produce(c, &tb, &topic, 100, "TagA", "first");
     let (got, _p) = consume_n(c, &tb, ConsumeArgs::new(&group, &topic).count(100, 300));
     check::assert_exactly_once(&first, &got);
@@ -147,7 +154,7 @@ fn rust_client_group_resumes_from_committed_offset_after_clean_restart() {
 
 fn kill9_sync_flush(c: Client) {
     let mut tb = TestBroker::start(BrokerOpts::new().sync_flush());
-    let (topic, group) = (unique_name("e2e_crash"), unique_name("g_crash"));
+    let (topic, group) = (new_topic(c, &tb, "e2e_crash"), unique_name("g_crash"));
     let first = produce(c, &tb, &topic, 100, "TagA", "first");
     let (got, _p) = consume_n(c, &tb, ConsumeArgs::new(&group, &topic).count(100, 300));
     check::assert_exactly_once(&first, &got);
@@ -211,9 +218,7 @@ fn allocation(p: &ScriptProc) -> Option<BTreeSet<i64>> {
 fn ons_two_consumers_in_one_group_share_the_queues() {
     let c = Client::AliOns;
     let tb = TestBroker::start(BrokerOpts::new());
-    let (topic, group) = (unique_name("e2e_share"), unique_name("g_share"));
-    // Creates the topic (4 queues); the consumers subscribe to "data" so this is never delivered.
-    produce(c, &tb, &topic, 1, "warmup", "warmup");
+    let (topic, group) = (new_topic(c, &tb, "e2e_share"), unique_name("g_share"));
     let args = ConsumeArgs::new(&group, &topic).subscription("data");
     let fast_rebalance = ["--rebalance-ms", "1000"];
     let mut a = c.consume(&tb.namesrv_addr(), &args, &fast_rebalance);

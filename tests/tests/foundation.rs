@@ -59,10 +59,16 @@ fn ready_file_and_stdout_line_agree_and_ports_listen() {
         .unwrap_or_else(|| panic!("no `wasmq ready ` line on stdout: {stdout:?}"));
     let line: Value = serde_json::from_str(line).expect("ready line JSON");
     assert_eq!(file, line, "ready file and ready line differ");
-    assert!(
-        !tb.ready_path().with_extension("json.tmp").exists(),
-        "ready file must be renamed from PATH.tmp, not left behind"
-    );
+    for tmp in [
+        tb.ready_path().with_extension("json.tmp"),
+        tb.ready_path().with_extension("tmp"),
+    ] {
+        assert!(
+            !tmp.exists(),
+            "temporary ready file {} left behind",
+            tmp.display()
+        );
+    }
     for addr in [tb.namesrv_addr(), tb.broker_addr()] {
         assert!(
             addr.starts_with("127.0.0.1:"),
@@ -267,9 +273,29 @@ fn kill9_then_restart_recovers_and_serves_routes() {
 }
 
 #[test]
-fn ali_ons_send_looks_up_route_and_auto_creates_topic() {
+fn ali_ons_creates_a_topic_and_sends_through_its_route() {
     let tb = TestBroker::start(BrokerOpts::new());
     let topic = wasmq_e2e::unique_name("e2e_first");
+    // UPDATE_AND_CREATE_TOPIC on the broker, which must re-register so the nameserver routes it.
+    let mut c = node::spawn(
+        "create_topic.js",
+        &tb.namesrv_addr(),
+        &["--topic", &topic, "--queues", "4"],
+    );
+    c.finish_ok(CLIENT_TIMEOUT);
+    let (route, _) = ons_route(&tb.namesrv_addr(), &topic);
+    assert_eq!(
+        route["event"], "route",
+        "created topic has no route: {route}"
+    );
+    assert_eq!(broker_addrs_in(&route["route"]), vec![tb.broker_addr()]);
+    let qd = &route["route"]["queueDatas"][0];
+    assert_eq!(
+        (qd["readQueueNums"].as_i64(), qd["writeQueueNums"].as_i64()),
+        (Some(4), Some(4)),
+        "{route}"
+    );
+    // Producer start + send: route lookup, heartbeat, SEND_MESSAGE_V2.
     let mut p = node::spawn(
         "produce.js",
         &tb.namesrv_addr(),
@@ -278,17 +304,28 @@ fn ali_ons_send_looks_up_route_and_auto_creates_topic() {
     p.finish_ok(CLIENT_TIMEOUT);
     let sent = wasmq_e2e::check::sent(p.events());
     wasmq_e2e::check::assert_all_send_ok(&sent, 3);
-    // The broker registered the auto-created topic with the nameserver.
+    for s in &sent {
+        assert!(
+            (0..4).contains(&s.queue_id),
+            "queue id {} outside the 4 created",
+            s.queue_id
+        );
+    }
+}
+
+#[test]
+fn rust_client_send_auto_creates_topic_from_tbw102() {
+    let tb = TestBroker::start(BrokerOpts::new());
+    let topic = wasmq_e2e::unique_name("e2e_auto");
+    let mut p =
+        wasmq_e2e::Client::RustClient.produce(&tb.namesrv_addr(), &topic, 3, "TagA", "auto");
+    p.finish_ok(CLIENT_TIMEOUT);
+    wasmq_e2e::check::assert_all_send_ok(&wasmq_e2e::check::sent(p.events()), 3);
+    // The broker created the topic from the TBW102 template and registered it with the nameserver.
     let (route, _) = ons_route(&tb.namesrv_addr(), &topic);
     assert_eq!(
         route["event"], "route",
         "auto-created topic has no route: {route}"
     );
     assert_eq!(broker_addrs_in(&route["route"]), vec![tb.broker_addr()]);
-    let queues = route["route"]["queueDatas"][0]["writeQueueNums"].as_i64();
-    assert_eq!(
-        queues,
-        Some(4),
-        "ali-ons asks for 4 queues (defaultTopicQueueNums): {route}"
-    );
 }

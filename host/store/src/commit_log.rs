@@ -66,7 +66,8 @@ struct Appender {
 pub(crate) struct CommitLog {
     files: MappedFileQueue,
     appender: Mutex<Appender>,
-    max_offset: AtomicI64,
+    /// Write position, shared with the allocator (which warms pages ahead of it).
+    max_offset: Arc<AtomicI64>,
     last_store_ts: AtomicI64,
     allocator: Arc<Allocator>,
     max_message_size: usize,
@@ -107,6 +108,7 @@ impl CommitLog {
             region: Arc::clone(writer.region()),
         });
         let pos = usize::try_from(end - file.start).unwrap_or(0);
+        allocator.set_current(file.clone(), pos);
         allocator.request(file.end());
         CommitLog {
             files,
@@ -116,7 +118,7 @@ impl CommitLog {
                 pos,
                 queue_offsets,
             }),
-            max_offset: AtomicI64::new(end),
+            max_offset: allocator.position(),
             last_store_ts: AtomicI64::new(0),
             allocator,
             max_message_size,

@@ -214,10 +214,16 @@ impl MappedRegion {
     /// between steps and page faults of the appender are not stalled behind it). Contents are
     /// not changed, so this may run concurrently with the writer.
     pub(crate) fn populate_write(&self, from: usize) -> io::Result<()> {
+        self.populate_write_range(from, self.len)
+    }
+
+    /// `MADV_POPULATE_WRITE` of `[from, to)` (clamped to the mapping), in 2 MiB steps.
+    pub(crate) fn populate_write_range(&self, from: usize, to: usize) -> io::Result<()> {
         const STEP: usize = 2 * 1024 * 1024;
+        let to = to.min(self.len);
         let mut off = from - from % PAGE_SIZE;
-        while off < self.len {
-            let len = STEP.min(self.len - off);
+        while off < to {
+            let len = STEP.min(to - off);
             self.map.advise_range(Advice::PopulateWrite, off, len)?;
             off += len;
         }

@@ -133,7 +133,8 @@ impl MessageStore {
         }
         .min(redo_index_from)
         .clamp(min_phy, rec.end);
-        let allocator = Arc::new(Allocator::new(config.commit_log_dir(), cl_size));
+        let position = Arc::new(std::sync::atomic::AtomicI64::new(rec.end));
+        let allocator = Arc::new(Allocator::new(config.commit_log_dir(), cl_size, position));
         let (end, torn_tail) = (rec.end, rec.discarded);
         let log = Arc::new(CommitLog::new(
             rec.files,
@@ -193,15 +194,6 @@ impl MessageStore {
         threads.dispatch = Some(spawn_named("wasmq-store-dispatch", move || {
             d.run(&l, &c, i.as_deref())
         })?);
-        // The file appends continue in was not pre-faulted by the allocator: warm it off-path.
-        if let Some(cur) = inner.log.files().last() {
-            let from = usize::try_from(end - cur.start).unwrap_or(0);
-            spawn_named("wasmq-store-warm", move || {
-                if let Err(e) = cur.region.populate_write(from) {
-                    tracing::debug!(cause = %e, "pre-faulting the current commit-log file failed");
-                }
-            })?;
-        }
         let m = Arc::clone(&inner);
         threads.maintenance = Some(spawn_named("wasmq-store-cqflush", move || maintenance(&m))?);
         Ok(Arc::new(MessageStore {

@@ -234,3 +234,52 @@ pub fn assert_all_send_ok(sent: &[Sent], expected: usize) {
         &bad[..bad.len().min(5)]
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sample() -> (Vec<Sent>, Vec<Received>) {
+        let sent_ev = json!({"event":"sent","i":0,"msgId":"A","queueId":1,"queueOffset":5,"status":"SEND_OK",
+            "topic":"T","tag":"TagA","key":"k0","body":"b0","props":{"p":"1"},"sentAt":10});
+        let recv_ev = json!({"event":"msg","msgId":"A","topic":"T","tags":"TagA","keys":"k0","body":"b0",
+            "properties":{"p":"1","TAGS":"TagA"},"queueId":1,"queueOffset":5,"reconsumeTimes":0,"receivedAt":11});
+        (sent(&[sent_ev]), received(&[recv_ev]))
+    }
+
+    #[test]
+    fn intact_single_delivery_passes() {
+        let (s, r) = sample();
+        assert!(exactly_once_problems(&s, &r).is_empty());
+    }
+
+    #[test]
+    fn duplicates_losses_strangers_and_damage_are_reported() {
+        let (s, r) = sample();
+        let dup: Vec<Received> = r.iter().chain(&r).cloned().collect();
+        assert!(exactly_once_problems(&s, &dup)[0].contains("delivered 2 times"));
+        assert!(exactly_once_problems(&s, &[])[0].contains("never delivered"));
+        let mut stranger = r.clone();
+        stranger[0].msg_id = "B".into();
+        assert!(
+            exactly_once_problems(&s, &stranger)
+                .iter()
+                .any(|p| p.contains("no send result"))
+        );
+        for damage in [
+            |m: &mut Received| m.body.push('x'),
+            |m: &mut Received| m.tags = None,
+            |m: &mut Received| m.keys = Some("other".into()),
+            |m: &mut Received| {
+                m.properties.remove("p");
+            },
+            |m: &mut Received| m.topic = "U".into(),
+            |m: &mut Received| m.queue_offset += 1,
+        ] {
+            let mut bad = r.clone();
+            damage(&mut bad[0]);
+            assert_eq!(exactly_once_problems(&s, &bad).len(), 1, "{bad:?}");
+        }
+    }
+}

@@ -162,3 +162,100 @@ pub fn expect_closed(s: &mut TcpStream, timeout: Duration) -> Result<Duration, S
         }
     }
 }
+
+/// The fields of a stored message record (commit-log layout) that tests look at.
+#[derive(Clone, Debug)]
+pub struct Record {
+    /// Queue id.
+    pub queue_id: i32,
+    /// Consume-queue offset.
+    pub queue_offset: i64,
+    /// Commit-log offset of the record.
+    pub physical_offset: i64,
+    /// Body bytes.
+    pub body: Vec<u8>,
+    /// Topic.
+    pub topic: String,
+    /// Properties (`k\u{1}v\u{2}...`).
+    pub properties: std::collections::BTreeMap<String, String>,
+}
+
+/// Parses concatenated stored records (the body of PULL, QUERY_MESSAGE and VIEW_MESSAGE_BY_ID).
+pub fn parse_records(mut b: &[u8]) -> Result<Vec<Record>, String> {
+    fn take<'a>(b: &mut &'a [u8], n: usize, what: &str) -> Result<&'a [u8], String> {
+        if b.len() < n {
+            return Err(format!(
+                "record truncated in {what}: need {n}, have {}",
+                b.len()
+            ));
+        }
+        let (h, t) = b.split_at(n);
+        *b = t;
+        Ok(h)
+    }
+    fn int(b: &mut &[u8], what: &str) -> Result<i32, String> {
+        let s = take(b, 4, what)?;
+        Ok(i32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+    }
+    fn long(b: &mut &[u8], what: &str) -> Result<i64, String> {
+        let s = take(b, 8, what)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(s);
+        Ok(i64::from_be_bytes(a))
+    }
+    let mut out = Vec::new();
+    while !b.is_empty() {
+        let total = usize::try_from(int(&mut b, "TOTALSIZE")?).map_err(|_| "negative TOTALSIZE")?;
+        let mut r = take(
+            &mut b,
+            total.checked_sub(4).ok_or("TOTALSIZE < 4")?,
+            "record",
+        )?;
+        let magic = int(&mut r, "MAGICCODE")? as u32;
+        if magic != 0xDAA3_20A7 {
+            return Err(format!("magic {magic:#x}"));
+        }
+        int(&mut r, "BODYCRC")?;
+        let queue_id = int(&mut r, "QUEUEID")?;
+        int(&mut r, "FLAG")?;
+        let queue_offset = long(&mut r, "QUEUEOFFSET")?;
+        let physical_offset = long(&mut r, "PHYSICALOFFSET")?;
+        let sys_flag = int(&mut r, "SYSFLAG")?;
+        long(&mut r, "BORNTIMESTAMP")?;
+        take(
+            &mut r,
+            if sys_flag & 0x10 != 0 { 20 } else { 8 },
+            "BORNHOST",
+        )?;
+        long(&mut r, "STORETIMESTAMP")?;
+        take(
+            &mut r,
+            if sys_flag & 0x20 != 0 { 20 } else { 8 },
+            "STOREHOST",
+        )?;
+        int(&mut r, "RECONSUMETIMES")?;
+        long(&mut r, "PREPAREDOFFSET")?;
+        let body_len =
+            usize::try_from(int(&mut r, "BODYLEN")?).map_err(|_| "negative body length")?;
+        let body = take(&mut r, body_len, "BODY")?.to_vec();
+        let topic_len = usize::from(take(&mut r, 1, "TOPICLEN")?[0]);
+        let topic = String::from_utf8_lossy(take(&mut r, topic_len, "TOPIC")?).into_owned();
+        let p = take(&mut r, 2, "PROPLEN")?;
+        let props_len = usize::from(u16::from_be_bytes([p[0], p[1]]));
+        let props = String::from_utf8_lossy(take(&mut r, props_len, "PROPERTIES")?).into_owned();
+        let properties = props
+            .split('\u{2}')
+            .filter_map(|kv| kv.split_once('\u{1}'))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        out.push(Record {
+            queue_id,
+            queue_offset,
+            physical_offset,
+            body,
+            topic,
+            properties,
+        });
+    }
+    Ok(out)
+}

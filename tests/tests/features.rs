@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use wasmq_e2e::check::{self, Sent};
-use wasmq_e2e::{BrokerOpts, Client, TestBroker, node, unique_name};
+use wasmq_e2e::{BrokerOpts, Client, TestBroker, node, unique_name, wire};
 
 const TIMEOUT: Duration = Duration::from_secs(90);
 
@@ -191,4 +191,79 @@ fn ons_message_exceeding_max_reconsume_goes_to_dlq() {
             "{r:?}"
         );
     }
+}
+
+const QUERY_MESSAGE: i32 = 12;
+const VIEW_MESSAGE_BY_ID: i32 = 33;
+
+/// Commit-log offset encoded in an IPv4 offset msgId (last 16 of 32 hex chars).
+fn commit_offset_of(msg_id: &str) -> i64 {
+    assert_eq!(msg_id.len(), 32, "IPv4 offset msgId expected: {msg_id}");
+    i64::from_str_radix(&msg_id[16..], 16).unwrap_or_else(|e| panic!("msgId {msg_id}: {e}"))
+}
+
+#[test]
+fn query_by_key_and_view_by_msg_id_return_the_stored_records() {
+    let tb = TestBroker::start(BrokerOpts::new());
+    let topic = unique_name("e2e_query");
+    let sent = ons_produce(&tb, &topic, 5, &[]);
+    for s in &sent {
+        // VIEW_MESSAGE_BY_ID with the commit-log offset inside the offset msgId ali-ons got back.
+        let offset = commit_offset_of(&s.msg_id).to_string();
+        let f = wire::call(
+            &tb.broker_addr(),
+            VIEW_MESSAGE_BY_ID,
+            &[("offset", &offset)],
+            b"",
+        );
+        assert_eq!(f.code(), 0, "view {}: {:?}", s.msg_id, f.header);
+        let recs = wire::parse_records(&f.body).unwrap_or_else(|e| panic!("view body: {e}"));
+        assert_eq!(recs.len(), 1);
+        assert_eq!(recs[0].body, s.body.as_bytes());
+        assert_eq!(recs[0].topic, topic);
+        assert_eq!(recs[0].physical_offset.to_string(), offset);
+        assert_eq!(
+            (i64::from(recs[0].queue_id), recs[0].queue_offset),
+            (s.queue_id, s.queue_offset)
+        );
+    }
+    // QUERY_MESSAGE by key: the index finds the record carrying that key (clients re-check keys).
+    let s = &sent[3];
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    let end = (now + 60_000).to_string();
+    let ext = [
+        ("topic", topic.as_str()),
+        ("key", s.key.as_str()),
+        ("maxNum", "32"),
+        ("beginTimestamp", "0"),
+        ("endTimestamp", end.as_str()),
+    ];
+    // The index is built by the dispatcher after the append: poll until it answers (deadline).
+    let found = wasmq_e2e::wait_until(Duration::from_secs(10), || {
+        let f = wire::call(&tb.broker_addr(), QUERY_MESSAGE, &ext, b"");
+        (f.code() == 0).then_some(f)
+    })
+    .unwrap_or_else(|| panic!("QUERY_MESSAGE by key {} found nothing", s.key));
+    let recs = wire::parse_records(&found.body).unwrap_or_else(|e| panic!("query body: {e}"));
+    let hits: Vec<_> = recs
+        .iter()
+        .filter(|r| r.properties.get("KEYS") == Some(&s.key))
+        .collect();
+    assert_eq!(hits.len(), 1, "records for key {}: {recs:?}", s.key);
+    assert_eq!(hits[0].body, s.body.as_bytes());
+    assert!(
+        found.header["extFields"]["indexLastUpdateTimestamp"].is_string(),
+        "{:?}",
+        found.header
+    );
+    // A key nobody used: 22 QUERY_NOT_FOUND.
+    let mut missing = ext;
+    missing[1] = ("key", "no-such-key");
+    assert_eq!(
+        wire::call(&tb.broker_addr(), QUERY_MESSAGE, &missing, b"").code(),
+        22
+    );
 }

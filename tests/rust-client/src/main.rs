@@ -88,13 +88,18 @@ struct Runtime {
 
 impl Runtime {
     fn new() -> ClientResult<Runtime> {
-        let owner = RuntimeOwner::plan(RuntimeConfig {
+        let mut config = RuntimeConfig {
             thread_name: "wasmq-e2e-client".to_string(),
             ..Default::default()
-        })
-        .map_err(|e| ClientError::internal("plan client runtime", e))?
-        .build()
-        .map_err(|e| ClientError::internal("build client runtime", e))?;
+        };
+        // The push consumer runs each listener call on the metadata-io blocking lane, whose queue is
+        // 8 x cores deep by default; on a 2-core machine a full pull batch overflows it and the
+        // client counts the overflow as consume failures (sent back for retry). Give it room.
+        config.blocking_lane_policies.metadata_io.max_queue_depth = 4096;
+        let owner = RuntimeOwner::plan(config)
+            .map_err(|e| ClientError::internal("plan client runtime", e))?
+            .build()
+            .map_err(|e| ClientError::internal("build client runtime", e))?;
         let telemetry = rocketmq_observability::install_global(
             &rocketmq_observability::TelemetryBootstrapConfig::default(),
         )

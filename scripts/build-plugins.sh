@@ -5,7 +5,7 @@
 # Route 1 (preferred): rustup's wasm32-wasip2 target + `cargo build --release --target wasm32-wasip2`.
 # Route 2 (fallback, when `rustup target add` fails or hangs): Debian's rustc-web toolchain with
 #   -Zbuild-std for wasm32-unknown-unknown, linked into a component by wasm-component-ld
-#   (see shared docs/wasm-toolchain.md). Needs root for apt-get.
+#   (see docs/plugins.md §6). Needs root for apt-get. WASMQ_PLUGIN_ROUTE=debian forces this route.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,12 +26,12 @@ copy_out() { # target-dir triple
 }
 
 start=$(date +%s)
-if timeout 120 rustup target add wasm32-wasip2; then
+if [ "${WASMQ_PLUGIN_ROUTE:-}" != debian ] && timeout 120 rustup target add wasm32-wasip2; then
     echo "build-plugins: rustup route (wasm32-wasip2)"
     cargo build --release --target wasm32-wasip2 --workspace --locked 2>&1 || cargo build --release --target wasm32-wasip2 --workspace
     copy_out "${CARGO_TARGET_DIR:-$root/plugins/target}" wasm32-wasip2
 else
-    echo "build-plugins: rustup target add failed; falling back to Debian rustc-web + build-std" >&2
+    echo "build-plugins: using Debian rustc-web + build-std (wasm32-unknown-unknown)" >&2
     if [ ! -x /usr/lib/rustlib/x86_64-unknown-linux-gnu/bin/wasm-component-ld ]; then
         apt-get update
         apt-get install -y rustc-web cargo-web rust-web-src rust-web-llvm lld-22

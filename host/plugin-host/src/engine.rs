@@ -7,7 +7,7 @@ use std::task::{Context as TaskContext, Poll};
 use anyhow::Context;
 use parking_lot::Mutex;
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
-use wasmtime::{Config, Engine, OptLevel, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{Config, Engine, OptLevel, ResourceLimiter, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamError};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
@@ -66,7 +66,7 @@ pub(crate) struct StoreState {
     pub label: Arc<str>,
     pub config: Arc<Vec<(String, String)>>,
     pub cells: Arc<BindingCells>,
-    pub limits: StoreLimits,
+    pub limits: Limiter,
     wasi: WasiCtx,
     table: ResourceTable,
 }
@@ -93,13 +93,67 @@ impl StoreState {
             label,
             config,
             cells,
-            limits: StoreLimitsBuilder::new()
-                .memory_size(memory_bytes)
-                .trap_on_grow_failure(true)
-                .build(),
+            limits: Limiter {
+                inner: StoreLimitsBuilder::new()
+                    .memory_size(memory_bytes)
+                    .trap_on_grow_failure(true)
+                    .build(),
+                largest_memory: 0,
+            },
             wasi,
             table: ResourceTable::new(),
         }
+    }
+}
+
+/// `StoreLimits` (memory cap, trap on failed growth) that also records the largest linear memory,
+/// so that an instance whose memory grew (it never shrinks) can be recycled.
+pub(crate) struct Limiter {
+    inner: StoreLimits,
+    pub largest_memory: usize,
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let allowed = self.inner.memory_growing(current, desired, maximum)?;
+        if allowed {
+            self.largest_memory = self.largest_memory.max(desired);
+        }
+        Ok(allowed)
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.inner.memory_grow_failed(error)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.inner.table_growing(current, desired, maximum)
+    }
+
+    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.inner.table_grow_failed(error)
+    }
+
+    fn instances(&self) -> usize {
+        self.inner.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.inner.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.inner.memories()
     }
 }
 

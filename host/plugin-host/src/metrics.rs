@@ -39,6 +39,8 @@ pub struct BindingMetrics {
     pub plugin_errors: u64,
     /// Instances created (the first one, and one after each trap).
     pub instances_created: u64,
+    /// Instances dropped because their linear memory grew past half the cap.
+    pub recycled: u64,
     /// Log lines from the plugin (log import, stdout, stderr).
     pub log_lines: u64,
     /// Counters reported by the plugin through the `metrics` import.
@@ -68,6 +70,7 @@ pub(crate) struct BindingCells {
     pub memory_exhausted: AtomicU64,
     pub plugin_errors: AtomicU64,
     pub instances_created: AtomicU64,
+    pub recycled: AtomicU64,
     pub log_lines: AtomicU64,
     pub custom: Mutex<(BTreeMap<String, u64>, BTreeMap<String, i64>)>,
 }
@@ -103,6 +106,7 @@ impl BindingCells {
             memory_exhausted: self.memory_exhausted.load(Relaxed),
             plugin_errors: self.plugin_errors.load(Relaxed),
             instances_created: self.instances_created.load(Relaxed),
+            recycled: self.recycled.load(Relaxed),
             log_lines: self.log_lines.load(Relaxed),
             counters: custom.0.clone(),
             gauges: custom.1.clone(),

@@ -512,6 +512,17 @@ impl BindingRuntime {
     }
 
     fn recycle(&self, inst: PluginInstance) {
+        // Linear memory never shrinks: an instance that grew past half its cap is replaced.
+        let cap = (self.spec.memory_mib as usize) << 20;
+        if inst.store.data().limits.largest_memory > cap / 2 {
+            BindingCells::add(&self.cells.recycled, 1);
+            tracing::debug!(
+                plugin = &*self.label,
+                memory = inst.store.data().limits.largest_memory,
+                "recycling a grown instance"
+            );
+            return;
+        }
         let mut pool = self.pool.lock();
         if pool.len() < MAX_IDLE {
             pool.push(inst);

@@ -87,6 +87,17 @@ impl BrokerHandle {
     }
 }
 
+impl Drop for BrokerHandle {
+    /// A handle dropped without [`BrokerHandle::shutdown`] still stops the background tasks
+    /// (the listeners stop with their handles); nothing is persisted.
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
 /// Starts a broker over `store`.
 pub async fn start(
     config: BrokerConfig,

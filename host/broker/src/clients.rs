@@ -191,6 +191,21 @@ impl ClientRegistry {
             .and_then(|g| g.subscriptions.get(topic).cloned())
     }
 
+    /// What a pull without its own subscription needs: whether the group broadcasts, and its
+    /// subscription to `topic`; `None` when the group has no live consumer.
+    pub fn pull_subscription(
+        &self,
+        group: &str,
+        topic: &str,
+    ) -> Option<(bool, Option<SubscriptionData>)> {
+        let groups = self.consumers.lock();
+        let g = groups.get(group)?;
+        Some((
+            g.message_model == "BROADCASTING",
+            g.subscriptions.get(topic).cloned(),
+        ))
+    }
+
     /// True if `client_id` has a live channel in the group.
     pub fn is_consumer_alive(&self, group: &str, client_id: &str) -> bool {
         self.consumers

@@ -179,13 +179,13 @@ fn prepare(b: &Broker, h: &PullMessageRequestHeader) -> Result<TagFilter, Refusa
             h.subscription.as_deref().unwrap_or("*"),
         ));
     }
-    let Some(cg) = b.clients.consumer_group(&h.consumer_group) else {
+    let Some((broadcasting, sub)) = b.clients.pull_subscription(&h.consumer_group, &h.topic) else {
         return err(
             ResponseCode::SubscriptionNotExist,
             format!("the consumer's group info not exist {}", h.consumer_group),
         );
     };
-    if cg.message_model == "BROADCASTING" && !group.consume_broadcast_enable {
+    if broadcasting && !group.consume_broadcast_enable {
         return err(
             ResponseCode::NoPermission,
             format!(
@@ -194,7 +194,7 @@ fn prepare(b: &Broker, h: &PullMessageRequestHeader) -> Result<TagFilter, Refusa
             ),
         );
     }
-    let Some(sub) = cg.subscriptions.get(&h.topic) else {
+    let Some(sub) = sub else {
         return err(
             ResponseCode::SubscriptionNotExist,
             format!("the consumer's subscription not exist {}", h.topic),
@@ -206,7 +206,7 @@ fn prepare(b: &Broker, h: &PullMessageRequestHeader) -> Result<TagFilter, Refusa
             format!("the consumer's subscription not latest {}", sub.sub_string),
         );
     }
-    Ok(TagFilter::from_subscription(sub))
+    Ok(TagFilter::from_subscription(&sub))
 }
 
 /// One pull outcome.

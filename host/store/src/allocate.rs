@@ -25,6 +25,8 @@ struct State {
     ready: Option<(MappedFile, RegionWriter)>,
     /// The file being appended to and how far (bytes) it is warmed.
     current: Option<(MappedFile, usize)>,
+    /// Write position seen at the last check (polls slowly while it does not move).
+    last_pos: i64,
     stop: bool,
 }
 
@@ -121,9 +123,11 @@ impl Allocator {
             st.in_progress = Some(s);
             return Job::Create(s);
         }
+        let abs = self.position.load(Ordering::Acquire);
+        let moving = abs != st.last_pos;
+        st.last_pos = abs;
         if let Some((cur, warmed)) = &st.current {
-            let pos =
-                usize::try_from(self.position.load(Ordering::Acquire) - cur.start).unwrap_or(0);
+            let pos = usize::try_from(abs - cur.start).unwrap_or(0);
             let target = pos.saturating_add(self.window()).min(cur.region.len());
             // Warm in steps of a quarter window so the window is refilled early.
             if target
@@ -134,7 +138,7 @@ impl Allocator {
             {
                 return Job::Warm(cur.clone(), *warmed, target);
             }
-            return Job::Idle(Duration::from_millis(2));
+            return Job::Idle(Duration::from_millis(if moving { 2 } else { 50 }));
         }
         Job::Idle(Duration::from_millis(50))
     }

@@ -157,6 +157,22 @@ impl IndexFile {
         true
     }
 
+    /// Commit-log offset of the newest entry in `key`'s bucket if that entry is for `key`'s hash.
+    pub(crate) fn newest_offset_for(&self, key: &str) -> Option<i64> {
+        let h = self.header();
+        let hash = key_hash(key);
+        let slot_pos = HEADER + (hash as u32 % self.slots) as usize * SLOT;
+        let idx = self.w.read_any(slot_pos, SLOT).map(|b| rd_i32(b, 0))?;
+        if idx <= 0 || idx >= h.index_count {
+            return None;
+        }
+        let b = self.w.read_any(
+            HEADER + self.slots as usize * SLOT + idx as usize * ENTRY,
+            ENTRY,
+        )?;
+        (rd_i32(b, 0) == hash).then(|| rd_i64(b, 4))
+    }
+
     /// Whether the file's time range meets `[begin, end]`.
     pub(crate) fn time_matched(&self, begin: i64, end: i64) -> bool {
         let h = self.header();
@@ -282,35 +298,47 @@ impl IndexService {
     /// Highest commit-log offset already indexed (`endPhyOffset` of the newest file), -1 if none.
     pub(crate) fn end_phy_offset(&self) -> i64 {
         let files = self.files.read();
+        // The newest file may have been created (header only) just before a crash.
         files
-            .last()
+            .iter()
+            .rev()
             .map(|f| f.read().header())
-            .filter(|h| h.index_count > 1)
+            .find(|h| h.index_count > 1)
             .map_or(-1, |h| h.end_phy_offset)
     }
 
-    /// Indexes the keys of the record at `phy_offset` (skipped if already indexed).
+    /// Indexes the keys of the record at `phy_offset`. Records below the newest indexed one are
+    /// skipped (re-dispatch after recovery); for the newest one itself, keys already present
+    /// (a crash between two keys of one record) are skipped individually.
     pub(crate) fn build(
         &self,
         keys: &[String],
         phy_offset: i64,
         store_ts: i64,
     ) -> Result<(), StoreError> {
-        if keys.is_empty() || phy_offset <= self.end_phy_offset() {
+        let end = self.end_phy_offset();
+        if keys.is_empty() || phy_offset < end {
             return Ok(());
         }
+        let resume = phy_offset == end;
         let mut files = self.files.write();
         for key in keys {
+            if resume
+                && files
+                    .iter()
+                    .rev()
+                    .take(2)
+                    .any(|f| f.read().newest_offset_for(key) == Some(phy_offset))
+            {
+                continue;
+            }
             let full = files.last().is_none_or(|f| f.read().is_full());
             if full {
-                let mut name = time_file_name(crate::commit_log::now_ms());
-                if files
-                    .last()
-                    .is_some_and(|f| f.read().path().ends_with(&name))
-                {
-                    name = time_file_name(crate::commit_log::now_ms() + 1);
-                }
-                let f = IndexFile::open(&self.dir.join(name), self.slots, self.max_index)?;
+                let f = IndexFile::open(
+                    &self.dir.join(self.next_name(&files)),
+                    self.slots,
+                    self.max_index,
+                )?;
                 files.push(RwLock::new(f));
             }
             if let Some(f) = files.last() {
@@ -318,6 +346,25 @@ impl IndexService {
             }
         }
         Ok(())
+    }
+
+    /// A file name (creation time) later than every existing one.
+    fn next_name(&self, files: &[RwLock<IndexFile>]) -> String {
+        let mut ms = crate::commit_log::now_ms();
+        loop {
+            let name = time_file_name(ms);
+            let newer = files.last().is_none_or(|f| {
+                f.read()
+                    .path()
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|last| name.as_str() > last)
+            });
+            if newer && !self.dir.join(&name).exists() {
+                return name;
+            }
+            ms += 1;
+        }
     }
 
     /// Commit-log offsets of records indexed under `key` within `[begin, end]`, newest first;

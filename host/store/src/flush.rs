@@ -13,7 +13,7 @@ use crate::signal::Wakeup;
 use crate::types::PutStatus;
 use parking_lot::Mutex;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
@@ -75,6 +75,7 @@ pub(crate) struct FlushService {
     requests: Mutex<Vec<Request>>,
     wakeup: Wakeup,
     flushed: AtomicI64,
+    flush_count: AtomicU64,
     /// Store timestamp of the newest record known durable (checkpoint `physicMsgTimestamp`).
     flushed_store_ts: AtomicI64,
     stop: AtomicBool,
@@ -104,6 +105,7 @@ impl FlushService {
             requests: Mutex::new(Vec::new()),
             wakeup: Wakeup::default(),
             flushed: AtomicI64::new(flushed),
+            flush_count: AtomicU64::new(0),
             flushed_store_ts: AtomicI64::new(0),
             stop: AtomicBool::new(false),
             exited: AtomicBool::new(false),
@@ -114,6 +116,11 @@ impl FlushService {
     /// Durable commit-log offset.
     pub(crate) fn flushed(&self) -> i64 {
         self.flushed.load(Ordering::Acquire)
+    }
+
+    /// Flushes done.
+    pub(crate) fn flush_count(&self) -> u64 {
+        self.flush_count.load(Ordering::Relaxed)
     }
 
     /// Store timestamp of the newest durable record.
@@ -184,6 +191,7 @@ impl FlushService {
         };
         match res {
             Ok(()) => {
+                self.flush_count.fetch_add(1, Ordering::Relaxed);
                 self.flushed.fetch_max(target, Ordering::AcqRel);
                 if target == max {
                     self.flushed_store_ts.fetch_max(ts, Ordering::AcqRel);

@@ -324,6 +324,7 @@ impl MessageStore {
             commit_log_min_offset: self.min_phy_offset(),
             commit_log_max_offset: self.max_phy_offset(),
             commit_log_flushed_offset: self.inner.flush.flushed(),
+            commit_log_flush_count: self.inner.flush.flush_count(),
             dispatch_offset: self.inner.dispatcher.reput(),
             commit_log_disk_bytes: (files.len() * files.file_size()) as u64,
             consume_queue_count: self.inner.cqs.count(),

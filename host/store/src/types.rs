@@ -174,6 +174,8 @@ pub struct StoreStats {
     pub commit_log_max_offset: i64,
     /// Commit-log durable offset.
     pub commit_log_flushed_offset: i64,
+    /// Commit-log flushes (msync) done since open; with group commit far fewer than puts.
+    pub commit_log_flush_count: u64,
     /// Dispatch (reput) position.
     pub dispatch_offset: i64,
     /// Bytes of commit-log files on disk.

@@ -295,3 +295,47 @@ fn sync_flush_past_the_timeout_reports_flush_disk_timeout() {
         "the message is stored anyway"
     );
 }
+
+#[test]
+fn sync_flush_answers_only_durable_writes_and_shares_flushes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = MessageStore::open(small_config(dir.path(), FlushDiskType::SyncFlush)).expect("open");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("rt");
+    let writers = 32u64;
+    let per = 20u64;
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..writers)
+            .map(|w| {
+                let s = Arc::clone(&s);
+                rt.spawn(async move {
+                    for i in 0..per {
+                        let r = s
+                            .put_message(msg("G", (w % 4) as i32, w * per + i, 512))
+                            .await
+                            .expect("put");
+                        assert_eq!(r.status, PutStatus::PutOk);
+                        let end = r.wrote_offset + i64::from(r.wrote_bytes);
+                        let flushed = s.runtime_stats().commit_log_flushed_offset;
+                        assert!(
+                            flushed >= end,
+                            "answered before durable: flushed {flushed} < {end}"
+                        );
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.expect("task");
+        }
+    });
+    let st = s.runtime_stats();
+    assert_eq!(st.put_message_times_total, writers * per);
+    assert!(
+        st.commit_log_flush_count < writers * per / 4,
+        "group commit shares flushes: {} flushes for {} puts",
+        st.commit_log_flush_count,
+        writers * per
+    );
+}

@@ -210,6 +210,7 @@ impl FlushService {
     /// The flush thread body; returns after `stop()` with a final flush done.
     pub(crate) fn run(&self, log: &CommitLog, poison: &Poison) {
         let mut last_full = Instant::now();
+        let mut last_batch = 0usize;
         loop {
             let stopping = self.stop.load(Ordering::Acquire);
             match self.mode {
@@ -221,7 +222,9 @@ impl FlushService {
                                 || self.inject_failure.lock().is_some()
                         });
                     }
-                    let pending = !self.requests.lock().is_empty();
+                    self.gather(last_batch);
+                    let waiting = self.requests.lock().len();
+                    let pending = waiting > 0;
                     let dirty = log.max_offset() > self.flushed();
                     if !pending && !dirty && !stopping {
                         continue;
@@ -232,6 +235,7 @@ impl FlushService {
                         poison.check()
                     };
                     self.answer(res, poison);
+                    last_batch = waiting;
                 }
                 FlushDiskType::AsyncFlush => {
                     if !stopping {
@@ -260,6 +264,22 @@ impl FlushService {
                 self.exit(log, poison);
                 return;
             }
+        }
+    }
+
+    /// Group-commit gathering: when the previous flush served several writers, give them up to
+    /// 200 µs to come back with their next appends (until as many are waiting again) so one
+    /// flush covers them all instead of alternating small and large batches.
+    fn gather(&self, last_batch: usize) {
+        if last_batch <= 1 {
+            return;
+        }
+        let deadline = Instant::now() + Duration::from_micros(200);
+        while self.requests.lock().len() < last_batch
+            && Instant::now() < deadline
+            && !self.stop.load(Ordering::Acquire)
+        {
+            std::thread::yield_now();
         }
     }
 

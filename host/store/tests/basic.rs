@@ -331,7 +331,11 @@ fn sync_flush_answers_only_durable_writes_and_shares_flushes() {
         }
     });
     let st = s.runtime_stats();
-    eprintln!("{} flushes for {} puts", st.commit_log_flush_count, writers * per);
+    eprintln!(
+        "{} flushes for {} puts",
+        st.commit_log_flush_count,
+        writers * per
+    );
     assert_eq!(st.put_message_times_total, writers * per);
     assert!(
         st.commit_log_flush_count < writers * per / 2,

@@ -56,32 +56,60 @@ fn equal(v: &Value, want: &str) -> bool {
 impl Condition {
     /// Parses the binding configuration.
     pub fn from_config(entries: &[(String, String)]) -> Result<Condition, String> {
-        let get = |key: &str| entries.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        let get = |key: &str| {
+            entries
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+        };
         for (k, _) in entries {
             if !["field", "op", "value", "invalid"].contains(&k.as_str()) {
-                return Err(format!("unknown configuration key `{k}` (expected field, op, value, invalid)"));
+                return Err(format!(
+                    "unknown configuration key `{k}` (expected field, op, value, invalid)"
+                ));
             }
         }
         let field = get("field").ok_or("configuration key `field` is required")?;
         let value = get("value");
-        let need_value = || value.map(str::to_string).ok_or_else(|| "configuration key `value` is required for this op".to_string());
-        let number = || need_value()?.parse::<f64>().map_err(|_| "`value` must be a number for gt/lt".to_string());
+        let need_value = || {
+            value
+                .map(str::to_string)
+                .ok_or_else(|| "configuration key `value` is required for this op".to_string())
+        };
+        let number = || {
+            need_value()?
+                .parse::<f64>()
+                .map_err(|_| "`value` must be a number for gt/lt".to_string())
+        };
         let op = match get("op").unwrap_or("eq") {
             "eq" => Op::Eq(need_value()?),
             "ne" => Op::Ne(need_value()?),
-            "in" => Op::In(need_value()?.split(',').map(|s| s.trim().to_string()).collect()),
+            "in" => Op::In(
+                need_value()?
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .collect(),
+            ),
             "gt" => Op::Gt(number()?),
             "lt" => Op::Lt(number()?),
             "exists" => Op::Exists,
             "missing" => Op::Missing,
-            other => return Err(format!("op `{other}` is not one of eq, ne, in, gt, lt, exists, missing")),
+            other => {
+                return Err(format!(
+                    "op `{other}` is not one of eq, ne, in, gt, lt, exists, missing"
+                ));
+            }
         };
         let keep_invalid = match get("invalid").unwrap_or("discard") {
             "discard" => false,
             "keep" => true,
             other => return Err(format!("invalid = `{other}`: expected `discard` or `keep`")),
         };
-        Ok(Condition { path: field.split('.').map(str::to_string).collect(), op, keep_invalid })
+        Ok(Condition {
+            path: field.split('.').map(str::to_string).collect(),
+            op,
+            keep_invalid,
+        })
     }
 
     /// Whether a body passes.
@@ -131,7 +159,8 @@ impl plugin::Guest for JsonFilter {
     }
 
     fn init() -> Result<(), PluginError> {
-        let c = Condition::from_config(&wasmq::plugin::config::entries()).map_err(|message| PluginError { message })?;
+        let c = Condition::from_config(&wasmq::plugin::config::entries())
+            .map_err(|message| PluginError { message })?;
         CONDITION.with(|s| *s.borrow_mut() = Some(c));
         Ok(())
     }
@@ -139,12 +168,30 @@ impl plugin::Guest for JsonFilter {
 
 impl filter::Guest for JsonFilter {
     fn filter(_stage: FilterStage, batch: MessageBatch) -> Result<Vec<Verdict>, PluginError> {
-        let batch = Batch::new(&batch.data, &batch.fields, batch.bodies_included, &batch.body_sizes)
-            .map_err(|e| PluginError { message: e.to_string() })?;
+        let batch = Batch::new(
+            &batch.data,
+            &batch.fields,
+            batch.bodies_included,
+            &batch.body_sizes,
+        )
+        .map_err(|e| PluginError {
+            message: e.to_string(),
+        })?;
         CONDITION.with(|c| {
             let c = c.borrow();
-            let c = c.as_ref().ok_or_else(|| PluginError { message: "init was not called".into() })?;
-            Ok(batch.iter().map(|m| if c.matches(m.body) { Verdict::Keep } else { Verdict::Discard }).collect())
+            let c = c.as_ref().ok_or_else(|| PluginError {
+                message: "init was not called".into(),
+            })?;
+            Ok(batch
+                .iter()
+                .map(|m| {
+                    if c.matches(m.body) {
+                        Verdict::Keep
+                    } else {
+                        Verdict::Discard
+                    }
+                })
+                .collect())
         })
     }
 }
@@ -158,7 +205,13 @@ mod tests {
     use super::*;
 
     fn cond(pairs: &[(&str, &str)]) -> Condition {
-        Condition::from_config(&pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>()).unwrap()
+        Condition::from_config(
+            &pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -187,8 +240,13 @@ mod tests {
     #[test]
     fn invalid_bodies_follow_config() {
         assert!(!cond(&[("field", "a"), ("op", "exists")]).matches(b"not json"));
-        assert!(cond(&[("field", "a"), ("op", "exists"), ("invalid", "keep")]).matches(b"not json"));
-        let bad = Condition::from_config(&[("op".to_string(), "gt".to_string()), ("field".to_string(), "a".to_string())]);
+        assert!(
+            cond(&[("field", "a"), ("op", "exists"), ("invalid", "keep")]).matches(b"not json")
+        );
+        let bad = Condition::from_config(&[
+            ("op".to_string(), "gt".to_string()),
+            ("field".to_string(), "a".to_string()),
+        ]);
         assert!(bad.is_err());
     }
 }

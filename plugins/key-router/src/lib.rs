@@ -11,14 +11,22 @@
 wit_bindgen::generate!({ world: "router-plugin", path: "../../wit", additional_derives: [PartialEq] });
 
 use exports::wasmq::plugin::{plugin, router};
-use wasmq::plugin::types::{CopyTarget, Hook, MessageBatch, PluginError, PluginInfo, Reroute, RouteDecision};
+use wasmq::plugin::types::{
+    CopyTarget, Hook, MessageBatch, PluginError, PluginInfo, Reroute, RouteDecision,
+};
 use wasmq_plugin_sdk::{Batch, MessageRef};
 
 /// How the target is chosen.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
-    KeyHash { queues: u32 },
-    Header { name: String, routes: Vec<(String, String)>, reject_unknown: bool },
+    KeyHash {
+        queues: u32,
+    },
+    Header {
+        name: String,
+        routes: Vec<(String, String)>,
+        reject_unknown: bool,
+    },
 }
 
 /// Parsed configuration.
@@ -30,15 +38,24 @@ pub struct Router {
 
 /// 32-bit FNV-1a: stable across versions and platforms.
 pub fn fnv1a(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(*b)).wrapping_mul(0x0100_0193))
+    bytes.iter().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+    })
 }
 
 impl Router {
     /// Parses the binding configuration.
     pub fn from_config(entries: &[(String, String)]) -> Result<Router, String> {
-        let get = |key: &str| entries.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+        let get = |key: &str| {
+            entries
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+        };
         for (k, _) in entries {
-            let known = ["mode", "queues", "header", "unknown", "audit-topic"].contains(&k.as_str()) || k.starts_with("route.");
+            let known = ["mode", "queues", "header", "unknown", "audit-topic"]
+                .contains(&k.as_str())
+                || k.starts_with("route.");
             if !known {
                 return Err(format!("unknown configuration key `{k}`"));
             }
@@ -46,7 +63,9 @@ impl Router {
         let mode = match get("mode").as_deref().unwrap_or("key-hash") {
             "key-hash" => {
                 let queues = get("queues").ok_or("key-hash mode needs `queues`")?;
-                let queues: u32 = queues.parse().map_err(|_| format!("`queues` = `{queues}` is not a positive integer"))?;
+                let queues: u32 = queues
+                    .parse()
+                    .map_err(|_| format!("`queues` = `{queues}` is not a positive integer"))?;
                 if queues == 0 {
                     return Err("`queues` must be at least 1".into());
                 }
@@ -54,7 +73,10 @@ impl Router {
             }
             "header" => Mode::Header {
                 name: get("header").ok_or("header mode needs `header`")?,
-                routes: entries.iter().filter_map(|(k, v)| Some((k.strip_prefix("route.")?.to_string(), v.clone()))).collect(),
+                routes: entries
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.strip_prefix("route.")?.to_string(), v.clone())))
+                    .collect(),
                 reject_unknown: match get("unknown").as_deref().unwrap_or("keep") {
                     "keep" => false,
                     "reject" => true,
@@ -63,23 +85,38 @@ impl Router {
             },
             other => return Err(format!("mode `{other}` is not key-hash or header")),
         };
-        Ok(Router { mode, audit_topic: get("audit-topic").filter(|t| !t.is_empty()) })
+        Ok(Router {
+            mode,
+            audit_topic: get("audit-topic").filter(|t| !t.is_empty()),
+        })
     }
 
     /// The decision for one message.
     pub fn decide(&self, m: &MessageRef<'_>) -> RouteDecision {
-        let copies: Vec<CopyTarget> =
-            self.audit_topic.iter().map(|t| CopyTarget { topic: t.clone(), queue_id: None }).collect();
+        let copies: Vec<CopyTarget> = self
+            .audit_topic
+            .iter()
+            .map(|t| CopyTarget {
+                topic: t.clone(),
+                queue_id: None,
+            })
+            .collect();
         let (topic, queue_id) = match &self.mode {
             Mode::KeyHash { queues } => match m.keys.split_whitespace().next() {
                 Some(key) => (None, Some((fnv1a(key.as_bytes()) % queues) as i32)),
                 None => (None, None),
             },
-            Mode::Header { name, routes, reject_unknown } => {
+            Mode::Header {
+                name,
+                routes,
+                reject_unknown,
+            } => {
                 let value = m.properties.get(name).unwrap_or_default();
                 match routes.iter().find(|(v, _)| v == value) {
                     Some((_, topic)) => (Some(topic.clone()), None),
-                    None if *reject_unknown => return RouteDecision::Reject(format!("no route for {name}=`{value}`")),
+                    None if *reject_unknown => {
+                        return RouteDecision::Reject(format!("no route for {name}=`{value}`"));
+                    }
                     None => (None, None),
                 }
             }
@@ -87,7 +124,11 @@ impl Router {
         if topic.is_none() && queue_id.is_none() && copies.is_empty() {
             RouteDecision::Keep
         } else {
-            RouteDecision::Reroute(Reroute { topic, queue_id, copies })
+            RouteDecision::Reroute(Reroute {
+                topic,
+                queue_id,
+                copies,
+            })
         }
     }
 }
@@ -113,7 +154,8 @@ impl plugin::Guest for KeyRouter {
     }
 
     fn init() -> Result<(), PluginError> {
-        let r = Router::from_config(&wasmq::plugin::config::entries()).map_err(|message| PluginError { message })?;
+        let r = Router::from_config(&wasmq::plugin::config::entries())
+            .map_err(|message| PluginError { message })?;
         ROUTER.with(|s| *s.borrow_mut() = Some(r));
         Ok(())
     }
@@ -121,11 +163,20 @@ impl plugin::Guest for KeyRouter {
 
 impl router::Guest for KeyRouter {
     fn route(batch: MessageBatch) -> Result<Vec<RouteDecision>, PluginError> {
-        let batch = Batch::new(&batch.data, &batch.fields, batch.bodies_included, &batch.body_sizes)
-            .map_err(|e| PluginError { message: e.to_string() })?;
+        let batch = Batch::new(
+            &batch.data,
+            &batch.fields,
+            batch.bodies_included,
+            &batch.body_sizes,
+        )
+        .map_err(|e| PluginError {
+            message: e.to_string(),
+        })?;
         ROUTER.with(|r| {
             let r = r.borrow();
-            let r = r.as_ref().ok_or_else(|| PluginError { message: "init was not called".into() })?;
+            let r = r.as_ref().ok_or_else(|| PluginError {
+                message: "init was not called".into(),
+            })?;
             Ok(batch.iter().map(|m| r.decide(&m)).collect())
         })
     }
@@ -141,7 +192,13 @@ mod tests {
     use wasmq_plugin_sdk::{BatchBuilder, TestMessage};
 
     fn router(pairs: &[(&str, &str)]) -> Router {
-        Router::from_config(&pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>()).unwrap()
+        Router::from_config(
+            &pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap()
     }
 
     fn decide(r: &Router, m: TestMessage) -> RouteDecision {
@@ -156,26 +213,71 @@ mod tests {
         let expected = (fnv1a(b"order-42") % 8) as i32;
         for _ in 0..3 {
             let d = decide(&r, TestMessage::new("t", "", b"").keys("order-42 other"));
-            assert_eq!(d, RouteDecision::Reroute(Reroute { topic: None, queue_id: Some(expected), copies: vec![] }));
+            assert_eq!(
+                d,
+                RouteDecision::Reroute(Reroute {
+                    topic: None,
+                    queue_id: Some(expected),
+                    copies: vec![]
+                })
+            );
         }
-        assert_eq!(decide(&r, TestMessage::new("t", "", b"")), RouteDecision::Keep);
+        assert_eq!(
+            decide(&r, TestMessage::new("t", "", b"")),
+            RouteDecision::Keep
+        );
         assert_eq!(fnv1a(b"a"), 0xe40c292c);
     }
 
     #[test]
     fn header_routes_and_audit_copy() {
-        let r = router(&[("mode", "header"), ("header", "region"), ("route.eu", "orders-eu"), ("audit-topic", "audit")]);
-        let d = decide(&r, TestMessage::new("orders", "", b"").property("region", "eu"));
-        let audit = vec![CopyTarget { topic: "audit".into(), queue_id: None }];
-        assert_eq!(d, RouteDecision::Reroute(Reroute { topic: Some("orders-eu".into()), queue_id: None, copies: audit.clone() }));
-        let d = decide(&r, TestMessage::new("orders", "", b"").property("region", "us"));
-        assert_eq!(d, RouteDecision::Reroute(Reroute { topic: None, queue_id: None, copies: audit }));
+        let r = router(&[
+            ("mode", "header"),
+            ("header", "region"),
+            ("route.eu", "orders-eu"),
+            ("audit-topic", "audit"),
+        ]);
+        let d = decide(
+            &r,
+            TestMessage::new("orders", "", b"").property("region", "eu"),
+        );
+        let audit = vec![CopyTarget {
+            topic: "audit".into(),
+            queue_id: None,
+        }];
+        assert_eq!(
+            d,
+            RouteDecision::Reroute(Reroute {
+                topic: Some("orders-eu".into()),
+                queue_id: None,
+                copies: audit.clone()
+            })
+        );
+        let d = decide(
+            &r,
+            TestMessage::new("orders", "", b"").property("region", "us"),
+        );
+        assert_eq!(
+            d,
+            RouteDecision::Reroute(Reroute {
+                topic: None,
+                queue_id: None,
+                copies: audit
+            })
+        );
     }
 
     #[test]
     fn unknown_header_value_can_be_rejected() {
-        let r = router(&[("mode", "header"), ("header", "region"), ("unknown", "reject")]);
-        assert!(matches!(decide(&r, TestMessage::new("t", "", b"")), RouteDecision::Reject(_)));
+        let r = router(&[
+            ("mode", "header"),
+            ("header", "region"),
+            ("unknown", "reject"),
+        ]);
+        assert!(matches!(
+            decide(&r, TestMessage::new("t", "", b"")),
+            RouteDecision::Reject(_)
+        ));
         assert!(Router::from_config(&[("mode".into(), "key-hash".into())]).is_err());
     }
 }

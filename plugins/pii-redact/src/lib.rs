@@ -33,7 +33,12 @@ fn is_domain(b: u8) -> bool {
 impl Redactor {
     /// Parses the binding configuration.
     pub fn from_config(entries: &[(String, String)]) -> Result<Redactor, String> {
-        let mut r = Redactor { email: true, card: true, properties: Vec::new(), mask: "***".into() };
+        let mut r = Redactor {
+            email: true,
+            card: true,
+            properties: Vec::new(),
+            mask: "***".into(),
+        };
         for (k, v) in entries {
             match k.as_str() {
                 "redact" => {
@@ -43,13 +48,27 @@ impl Redactor {
                         match d {
                             "email" => r.email = true,
                             "card" => r.card = true,
-                            other => return Err(format!("unknown detector `{other}` in `redact` (expected email, card)")),
+                            other => {
+                                return Err(format!(
+                                    "unknown detector `{other}` in `redact` (expected email, card)"
+                                ));
+                            }
                         }
                     }
                 }
-                "properties" => r.properties = v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+                "properties" => {
+                    r.properties = v
+                        .split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                }
                 "mask" => r.mask = v.clone(),
-                other => return Err(format!("unknown configuration key `{other}` (expected redact, properties, mask)")),
+                other => {
+                    return Err(format!(
+                        "unknown configuration key `{other}` (expected redact, properties, mask)"
+                    ));
+                }
             }
         }
         Ok(r)
@@ -61,7 +80,9 @@ impl Redactor {
         if self.email {
             for (at, _) in body.iter().enumerate().filter(|(_, b)| **b == b'@') {
                 let start = (0..at).rev().take_while(|i| is_local(body[*i])).last();
-                let end = (at + 1..body.len()).take_while(|i| is_domain(body[*i])).last();
+                let end = (at + 1..body.len())
+                    .take_while(|i| is_domain(body[*i]))
+                    .last();
                 if let (Some(s), Some(e)) = (start, end) {
                     let mut e = e + 1;
                     while e > at + 1 && body[e - 1] == b'.' {
@@ -78,7 +99,10 @@ impl Redactor {
             while i < body.len() {
                 if body[i].is_ascii_digit() && (i == 0 || !body[i - 1].is_ascii_alphanumeric()) {
                     let (mut j, mut digits, mut last_digit) = (i, 0, i);
-                    while j < body.len() && (body[j].is_ascii_digit() || ((body[j] == b' ' || body[j] == b'-') && digits > 0)) {
+                    while j < body.len()
+                        && (body[j].is_ascii_digit()
+                            || ((body[j] == b' ' || body[j] == b'-') && digits > 0))
+                    {
                         if body[j].is_ascii_digit() {
                             digits += 1;
                             last_digit = j;
@@ -115,13 +139,25 @@ impl Redactor {
     /// The update for one message, or `None` when it needs no change.
     pub fn update(&self, m: &MessageRef<'_>) -> Option<MessageUpdate> {
         let body = self.redact_body(m.body);
-        let hit = m.properties.iter().any(|(n, _)| self.properties.iter().any(|p| p == n));
+        let hit = m
+            .properties
+            .iter()
+            .any(|(n, _)| self.properties.iter().any(|p| p == n));
         let properties = hit.then(|| {
-            encode_properties(
-                m.properties.iter().map(|(n, v)| if self.properties.iter().any(|p| p == n) { (n, self.mask.as_str()) } else { (n, v) }),
-            )
+            encode_properties(m.properties.iter().map(|(n, v)| {
+                if self.properties.iter().any(|p| p == n) {
+                    (n, self.mask.as_str())
+                } else {
+                    (n, v)
+                }
+            }))
         });
-        (body.is_some() || properties.is_some()).then_some(MessageUpdate { tags: None, keys: None, properties, body })
+        (body.is_some() || properties.is_some()).then_some(MessageUpdate {
+            tags: None,
+            keys: None,
+            properties,
+            body,
+        })
     }
 }
 
@@ -146,7 +182,8 @@ impl plugin::Guest for PiiRedact {
     }
 
     fn init() -> Result<(), PluginError> {
-        let r = Redactor::from_config(&wasmq::plugin::config::entries()).map_err(|message| PluginError { message })?;
+        let r = Redactor::from_config(&wasmq::plugin::config::entries())
+            .map_err(|message| PluginError { message })?;
         REDACTOR.with(|s| *s.borrow_mut() = Some(r));
         Ok(())
     }
@@ -154,11 +191,20 @@ impl plugin::Guest for PiiRedact {
 
 impl transform::Guest for PiiRedact {
     fn transform(batch: MessageBatch) -> Result<Vec<Option<MessageUpdate>>, PluginError> {
-        let batch = Batch::new(&batch.data, &batch.fields, batch.bodies_included, &batch.body_sizes)
-            .map_err(|e| PluginError { message: e.to_string() })?;
+        let batch = Batch::new(
+            &batch.data,
+            &batch.fields,
+            batch.bodies_included,
+            &batch.body_sizes,
+        )
+        .map_err(|e| PluginError {
+            message: e.to_string(),
+        })?;
         REDACTOR.with(|r| {
             let r = r.borrow();
-            let r = r.as_ref().ok_or_else(|| PluginError { message: "init was not called".into() })?;
+            let r = r.as_ref().ok_or_else(|| PluginError {
+                message: "init was not called".into(),
+            })?;
             let updates: Vec<_> = batch.iter().map(|m| r.update(&m)).collect();
             let changed = updates.iter().filter(|u| u.is_some()).count() as u64;
             if changed > 0 {
@@ -179,14 +225,26 @@ mod tests {
     use wasmq_plugin_sdk::{BatchBuilder, TestMessage};
 
     fn r(pairs: &[(&str, &str)]) -> Redactor {
-        Redactor::from_config(&pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>()).unwrap()
+        Redactor::from_config(
+            &pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap()
     }
 
     #[test]
     fn emails_and_cards_are_masked() {
-        let out = r(&[]).redact_body(b"mail bob.smith@example.com, card 4111 1111 1111 1111 ok.").unwrap();
+        let out = r(&[])
+            .redact_body(b"mail bob.smith@example.com, card 4111 1111 1111 1111 ok.")
+            .unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "mail ***, card *** ok.");
-        assert_eq!(r(&[]).redact_body(b"order 12345 for a@b"), None, "short numbers and dotless domains stay");
+        assert_eq!(
+            r(&[]).redact_body(b"order 12345 for a@b"),
+            None,
+            "short numbers and dotless domains stay"
+        );
     }
 
     #[test]
@@ -201,14 +259,24 @@ mod tests {
     fn named_properties_are_masked() {
         let red = r(&[("properties", "phone"), ("redact", "")]);
         let mut b = BatchBuilder::new(true);
-        b.push(&TestMessage::new("t", "", b"plain").property("phone", "+33 6").property("region", "eu"));
+        b.push(
+            &TestMessage::new("t", "", b"plain")
+                .property("phone", "+33 6")
+                .property("region", "eu"),
+        );
         b.push(&TestMessage::new("t", "", b"plain").property("region", "eu"));
         let batch = b.batch();
         let u = red.update(&batch.get(0)).unwrap();
         assert_eq!(u.body, None);
         let props = u.properties.unwrap();
-        assert_eq!(wasmq_plugin_sdk::Properties::new(&props).get("phone"), Some("***"));
-        assert_eq!(wasmq_plugin_sdk::Properties::new(&props).get("region"), Some("eu"));
+        assert_eq!(
+            wasmq_plugin_sdk::Properties::new(&props).get("phone"),
+            Some("***")
+        );
+        assert_eq!(
+            wasmq_plugin_sdk::Properties::new(&props).get("region"),
+            Some("eu")
+        );
         assert!(red.update(&batch.get(1)).is_none());
     }
 }

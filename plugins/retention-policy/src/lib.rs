@@ -22,23 +22,35 @@ pub struct Policy {
 }
 
 fn longest<'a>(rules: &'a [(String, u64)], topic: &str) -> Option<&'a (String, u64)> {
-    rules.iter().filter(|(g, _)| glob_match(g, topic)).max_by_key(|(g, _)| g.len())
+    rules
+        .iter()
+        .filter(|(g, _)| glob_match(g, topic))
+        .max_by_key(|(g, _)| g.len())
 }
 
 impl Policy {
     /// Parses the binding configuration.
     pub fn from_config(entries: &[(String, String)]) -> Result<Policy, String> {
         let mut p = Policy::default();
-        let duration = |k: &str, v: &str| parse_duration_ms(v).ok_or_else(|| format!("{k} = `{v}` is not a duration like 48h, 30m, 7d"));
+        let duration = |k: &str, v: &str| {
+            parse_duration_ms(v)
+                .ok_or_else(|| format!("{k} = `{v}` is not a duration like 48h, 30m, 7d"))
+        };
         for (k, v) in entries {
             if let Some(glob) = k.strip_prefix("topic.") {
                 p.retention.push((glob.to_string(), duration(k, v)?));
             } else if let Some(glob) = k.strip_prefix("max-bytes.") {
-                p.max_bytes.push((glob.to_string(), v.parse().map_err(|_| format!("{k} = `{v}` is not a number of bytes"))?));
+                p.max_bytes.push((
+                    glob.to_string(),
+                    v.parse()
+                        .map_err(|_| format!("{k} = `{v}` is not a number of bytes"))?,
+                ));
             } else if k == "min-file-age" {
                 p.min_file_age_ms = Some(duration(k, v)?);
             } else {
-                return Err(format!("unknown configuration key `{k}` (expected topic.<glob>, max-bytes.<glob>, min-file-age)"));
+                return Err(format!(
+                    "unknown configuration key `{k}` (expected topic.<glob>, max-bytes.<glob>, min-file-age)"
+                ));
             }
         }
         Ok(p)
@@ -48,7 +60,10 @@ impl Policy {
     pub fn topic(&self, topic: &str) -> Option<RetentionDecision> {
         let retention_ms = longest(&self.retention, topic).map(|(_, ms)| *ms);
         let max_bytes = longest(&self.max_bytes, topic).map(|(_, b)| *b);
-        (retention_ms.is_some() || max_bytes.is_some()).then_some(RetentionDecision { retention_ms, max_bytes })
+        (retention_ms.is_some() || max_bytes.is_some()).then_some(RetentionDecision {
+            retention_ms,
+            max_bytes,
+        })
     }
 
     /// Whether an expiring file may be deleted.
@@ -79,14 +94,18 @@ impl plugin::Guest for Retention {
     }
 
     fn init() -> Result<(), PluginError> {
-        let p = Policy::from_config(&wasmq::plugin::config::entries()).map_err(|message| PluginError { message })?;
+        let p = Policy::from_config(&wasmq::plugin::config::entries())
+            .map_err(|message| PluginError { message })?;
         POLICY.with(|s| *s.borrow_mut() = p);
         Ok(())
     }
 }
 
 impl retention::Guest for Retention {
-    fn topic_retention(topic: String, _now_ms: u64) -> Result<Option<RetentionDecision>, PluginError> {
+    fn topic_retention(
+        topic: String,
+        _now_ms: u64,
+    ) -> Result<Option<RetentionDecision>, PluginError> {
         Ok(POLICY.with(|p| p.borrow().topic(&topic)))
     }
 
@@ -104,22 +123,54 @@ mod tests {
     use super::*;
 
     fn policy(pairs: &[(&str, &str)]) -> Policy {
-        Policy::from_config(&pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>()).unwrap()
+        Policy::from_config(
+            &pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap()
     }
 
     #[test]
     fn longest_topic_glob_wins() {
-        let p = policy(&[("topic.*", "48h"), ("topic.audit-*", "30d"), ("max-bytes.audit-*", "1000")]);
-        assert_eq!(p.topic("orders"), Some(RetentionDecision { retention_ms: Some(48 * 3_600_000), max_bytes: None }));
-        assert_eq!(p.topic("audit-eu"), Some(RetentionDecision { retention_ms: Some(30 * 86_400_000), max_bytes: Some(1000) }));
+        let p = policy(&[
+            ("topic.*", "48h"),
+            ("topic.audit-*", "30d"),
+            ("max-bytes.audit-*", "1000"),
+        ]);
+        assert_eq!(
+            p.topic("orders"),
+            Some(RetentionDecision {
+                retention_ms: Some(48 * 3_600_000),
+                max_bytes: None
+            })
+        );
+        assert_eq!(
+            p.topic("audit-eu"),
+            Some(RetentionDecision {
+                retention_ms: Some(30 * 86_400_000),
+                max_bytes: Some(1000)
+            })
+        );
         assert_eq!(policy(&[]).topic("orders"), None);
     }
 
     #[test]
     fn young_files_are_kept() {
         let p = policy(&[("min-file-age", "1h")]);
-        let f = |modified| FileInfo { name: "0000".into(), kind: "commitlog".into(), topic: String::new(), size_bytes: 1, first_offset: 0, last_modified_ms: modified };
-        assert_eq!(p.may_delete(&f(10_000_000 - 60_000), 10_000_000), Some(false));
+        let f = |modified| FileInfo {
+            name: "0000".into(),
+            kind: "commitlog".into(),
+            topic: String::new(),
+            size_bytes: 1,
+            first_offset: 0,
+            last_modified_ms: modified,
+        };
+        assert_eq!(
+            p.may_delete(&f(10_000_000 - 60_000), 10_000_000),
+            Some(false)
+        );
         assert_eq!(p.may_delete(&f(0), 10_000_000), None);
         assert!(Policy::from_config(&[("topic.x".into(), "soon".into())]).is_err());
     }

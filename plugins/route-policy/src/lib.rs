@@ -25,19 +25,37 @@ pub struct Policy {
 impl Policy {
     /// Parses the binding configuration.
     pub fn from_config(entries: &[(String, String)]) -> Result<Policy, String> {
-        let mut p = Policy { topics: vec!["*".into()], ..Default::default() };
+        let mut p = Policy {
+            topics: vec!["*".into()],
+            ..Default::default()
+        };
         for (k, v) in entries {
-            let list = || v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect::<Vec<_>>();
+            let list = || {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+            };
             match k.as_str() {
                 "topics" => p.topics = list(),
-                "max-queues" => p.max_queues = Some(v.parse().map_err(|_| format!("max-queues = `{v}` is not a number"))?),
+                "max-queues" => {
+                    p.max_queues = Some(
+                        v.parse()
+                            .map_err(|_| format!("max-queues = `{v}` is not a number"))?,
+                    )
+                }
                 _ => match k.strip_prefix("allow.") {
                     Some(glob) => p.allow.push((glob.to_string(), list())),
-                    None => return Err(format!("unknown configuration key `{k}` (expected allow.<glob>, topics, max-queues)")),
+                    None => {
+                        return Err(format!(
+                            "unknown configuration key `{k}` (expected allow.<glob>, topics, max-queues)"
+                        ));
+                    }
                 },
             }
         }
-        p.allow.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        p.allow
+            .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
         Ok(p)
     }
 
@@ -47,8 +65,12 @@ impl Policy {
             return route;
         }
         if let Some((_, brokers)) = self.allow.iter().find(|(g, _)| glob_match(g, client)) {
-            route.broker_datas.retain(|b| brokers.contains(&b.broker_name));
-            route.queue_datas.retain(|q| brokers.contains(&q.broker_name));
+            route
+                .broker_datas
+                .retain(|b| brokers.contains(&b.broker_name));
+            route
+                .queue_datas
+                .retain(|q| brokers.contains(&q.broker_name));
         }
         if let Some(max) = self.max_queues {
             for q in &mut route.queue_datas {
@@ -81,14 +103,19 @@ impl plugin::Guest for RoutePolicy {
     }
 
     fn init() -> Result<(), PluginError> {
-        let p = Policy::from_config(&wasmq::plugin::config::entries()).map_err(|message| PluginError { message })?;
+        let p = Policy::from_config(&wasmq::plugin::config::entries())
+            .map_err(|message| PluginError { message })?;
         POLICY.with(|s| *s.borrow_mut() = p);
         Ok(())
     }
 }
 
 impl route_policy::Guest for RoutePolicy {
-    fn shape(topic: String, client_addr: String, route: RouteTable) -> Result<RouteTable, PluginError> {
+    fn shape(
+        topic: String,
+        client_addr: String,
+        route: RouteTable,
+    ) -> Result<RouteTable, PluginError> {
         Ok(POLICY.with(|p| p.borrow().shape(&topic, &client_addr, route)))
     }
 }
@@ -103,30 +130,79 @@ mod tests {
     use wasmq::plugin::types::{BrokerData, QueueData};
 
     fn table() -> RouteTable {
-        let q = |b: &str| QueueData { broker_name: b.into(), read_queue_nums: 8, write_queue_nums: 8, perm: 6, topic_sys_flag: 0 };
-        let b = |n: &str, a: &str| BrokerData { cluster: "c".into(), broker_name: n.into(), broker_addrs: vec![(0, a.into())] };
-        RouteTable { queue_datas: vec![q("broker-a"), q("broker-b")], broker_datas: vec![b("broker-a", "10.0.0.1:10911"), b("broker-b", "10.1.0.1:10911")] }
+        let q = |b: &str| QueueData {
+            broker_name: b.into(),
+            read_queue_nums: 8,
+            write_queue_nums: 8,
+            perm: 6,
+            topic_sys_flag: 0,
+        };
+        let b = |n: &str, a: &str| BrokerData {
+            cluster: "c".into(),
+            broker_name: n.into(),
+            broker_addrs: vec![(0, a.into())],
+        };
+        RouteTable {
+            queue_datas: vec![q("broker-a"), q("broker-b")],
+            broker_datas: vec![
+                b("broker-a", "10.0.0.1:10911"),
+                b("broker-b", "10.1.0.1:10911"),
+            ],
+        }
     }
 
     fn policy(pairs: &[(&str, &str)]) -> Policy {
-        Policy::from_config(&pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>()).unwrap()
+        Policy::from_config(
+            &pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap()
     }
 
     #[test]
     fn clients_see_only_their_brokers_longest_glob_wins() {
-        let p = policy(&[("allow.10.*", "broker-a,broker-b"), ("allow.10.1.*", "broker-b")]);
+        let p = policy(&[
+            ("allow.10.*", "broker-a,broker-b"),
+            ("allow.10.1.*", "broker-b"),
+        ]);
         let r = p.shape("orders", "10.1.2.3:5555", table());
-        assert_eq!(r.broker_datas.iter().map(|b| b.broker_name.as_str()).collect::<Vec<_>>(), ["broker-b"]);
+        assert_eq!(
+            r.broker_datas
+                .iter()
+                .map(|b| b.broker_name.as_str())
+                .collect::<Vec<_>>(),
+            ["broker-b"]
+        );
         assert_eq!(r.queue_datas.len(), 1);
-        assert_eq!(p.shape("orders", "10.9.9.9:1", table()).broker_datas.len(), 2);
-        assert_eq!(p.shape("orders", "192.168.0.1:1", table()).broker_datas.len(), 2);
+        assert_eq!(
+            p.shape("orders", "10.9.9.9:1", table()).broker_datas.len(),
+            2
+        );
+        assert_eq!(
+            p.shape("orders", "192.168.0.1:1", table())
+                .broker_datas
+                .len(),
+            2
+        );
     }
 
     #[test]
     fn queues_capped_only_for_listed_topics() {
         let p = policy(&[("max-queues", "2"), ("topics", "orders*")]);
-        assert!(p.shape("orders-eu", "x", table()).queue_datas.iter().all(|q| q.read_queue_nums == 2 && q.write_queue_nums == 2));
-        assert!(p.shape("billing", "x", table()).queue_datas.iter().all(|q| q.read_queue_nums == 8));
+        assert!(
+            p.shape("orders-eu", "x", table())
+                .queue_datas
+                .iter()
+                .all(|q| q.read_queue_nums == 2 && q.write_queue_nums == 2)
+        );
+        assert!(
+            p.shape("billing", "x", table())
+                .queue_datas
+                .iter()
+                .all(|q| q.read_queue_nums == 8)
+        );
         assert!(Policy::from_config(&[("deny.x".into(), "a".into())]).is_err());
     }
 }

@@ -30,7 +30,11 @@ pub struct BatchError {
 
 impl fmt::Display for BatchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "malformed batch at message {}: {}", self.message, self.what)
+        write!(
+            f,
+            "malformed batch at message {}: {}",
+            self.message, self.what
+        )
     }
 }
 
@@ -54,7 +58,10 @@ impl<'a> Batch<'a> {
         body_sizes: &'a [u32],
     ) -> Result<Self, BatchError> {
         if fields.len() % FIELDS_PER_MESSAGE != 0 {
-            return Err(BatchError { message: fields.len() / FIELDS_PER_MESSAGE, what: "fields length is not a multiple of 6" });
+            return Err(BatchError {
+                message: fields.len() / FIELDS_PER_MESSAGE,
+                what: "fields length is not a multiple of 6",
+            });
         }
         let mut start = 0usize;
         for (i, f) in fields.chunks_exact(FIELDS_PER_MESSAGE).enumerate() {
@@ -62,18 +69,29 @@ impl<'a> Batch<'a> {
             let mut prev = start;
             for e in ends {
                 if e < prev || e > data.len() {
-                    return Err(BatchError { message: i, what: "offsets out of order or past the buffer" });
+                    return Err(BatchError {
+                        message: i,
+                        what: "offsets out of order or past the buffer",
+                    });
                 }
                 prev = e;
             }
             for (a, b) in [(start, ends[0]), (ends[0], ends[1]), (ends[1], ends[2])] {
                 if std::str::from_utf8(&data[a..b]).is_err() {
-                    return Err(BatchError { message: i, what: "topic, tags or keys are not UTF-8" });
+                    return Err(BatchError {
+                        message: i,
+                        what: "topic, tags or keys are not UTF-8",
+                    });
                 }
             }
             start = ends[4];
         }
-        Ok(Batch { data, fields, body_sizes, bodies_included })
+        Ok(Batch {
+            data,
+            fields,
+            body_sizes,
+            bodies_included,
+        })
     }
 
     /// Number of messages.
@@ -94,8 +112,18 @@ impl<'a> Batch<'a> {
     /// The `i`-th message. Panics when `i >= len()`.
     pub fn get(&self, i: usize) -> MessageRef<'a> {
         let f = &self.fields[i * FIELDS_PER_MESSAGE..(i + 1) * FIELDS_PER_MESSAGE];
-        let start = if i == 0 { 0 } else { self.fields[i * FIELDS_PER_MESSAGE - 1] as usize };
-        let (t, g, k, p, b) = (f[1] as usize, f[2] as usize, f[3] as usize, f[4] as usize, f[5] as usize);
+        let start = if i == 0 {
+            0
+        } else {
+            self.fields[i * FIELDS_PER_MESSAGE - 1] as usize
+        };
+        let (t, g, k, p, b) = (
+            f[1] as usize,
+            f[2] as usize,
+            f[3] as usize,
+            f[4] as usize,
+            f[5] as usize,
+        );
         let text = |a: usize, z: usize| std::str::from_utf8(&self.data[a..z]).unwrap_or_default();
         MessageRef {
             topic: text(start, t),
@@ -154,12 +182,14 @@ impl<'a> Properties<'a> {
 
     /// Name/value pairs; entries that are not UTF-8 or lack a separator are skipped.
     pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        self.raw.split(|b| *b == PROPERTY_SEPARATOR).filter_map(|entry| {
-            let pos = entry.iter().position(|b| *b == NAME_VALUE_SEPARATOR)?;
-            let name = std::str::from_utf8(&entry[..pos]).ok()?;
-            let value = std::str::from_utf8(&entry[pos + 1..]).ok()?;
-            Some((name, value))
-        })
+        self.raw
+            .split(|b| *b == PROPERTY_SEPARATOR)
+            .filter_map(|entry| {
+                let pos = entry.iter().position(|b| *b == NAME_VALUE_SEPARATOR)?;
+                let name = std::str::from_utf8(&entry[..pos]).ok()?;
+                let value = std::str::from_utf8(&entry[pos + 1..]).ok()?;
+                Some((name, value))
+            })
     }
 
     /// The value of property `name`.
@@ -194,7 +224,12 @@ pub struct TestMessage {
 impl TestMessage {
     /// A message with a topic, tags and body; other fields empty.
     pub fn new(topic: &str, tags: &str, body: &[u8]) -> Self {
-        TestMessage { topic: topic.into(), tags: tags.into(), body: body.to_vec(), ..Default::default() }
+        TestMessage {
+            topic: topic.into(),
+            tags: tags.into(),
+            body: body.to_vec(),
+            ..Default::default()
+        }
     }
 
     /// Adds one property.
@@ -222,7 +257,10 @@ pub struct BatchBuilder {
 impl BatchBuilder {
     /// An empty builder; `bodies_included` says whether bodies go into the buffer.
     pub fn new(bodies_included: bool) -> Self {
-        BatchBuilder { bodies_included, ..Default::default() }
+        BatchBuilder {
+            bodies_included,
+            ..Default::default()
+        }
     }
 
     /// Appends one message.
@@ -236,7 +274,10 @@ impl BatchBuilder {
         let g = end(&mut self.data, m.tags.as_bytes());
         let k = end(&mut self.data, m.keys.as_bytes());
         let p = end(&mut self.data, &m.properties);
-        let b = end(&mut self.data, if self.bodies_included { &m.body } else { &[] });
+        let b = end(
+            &mut self.data,
+            if self.bodies_included { &m.body } else { &[] },
+        );
         self.fields.extend_from_slice(&[q, t, g, k, p, b]);
         self.body_sizes.push(m.body.len() as u32);
         self
@@ -244,7 +285,13 @@ impl BatchBuilder {
 
     /// A view over what was built.
     pub fn batch(&self) -> Batch<'_> {
-        Batch::new(&self.data, &self.fields, self.bodies_included, &self.body_sizes).expect("builder output is valid")
+        Batch::new(
+            &self.data,
+            &self.fields,
+            self.bodies_included,
+            &self.body_sizes,
+        )
+        .expect("builder output is valid")
     }
 }
 
@@ -296,12 +343,22 @@ mod tests {
     #[test]
     fn builder_round_trips_every_field() {
         let mut b = BatchBuilder::new(true);
-        b.push(&TestMessage::new("orders", "TagA", b"hello").property("region", "eu").keys("k1 k2"));
-        b.push(&TestMessage { queue_id: -3, ..TestMessage::new("other", "", b"") });
+        b.push(
+            &TestMessage::new("orders", "TagA", b"hello")
+                .property("region", "eu")
+                .keys("k1 k2"),
+        );
+        b.push(&TestMessage {
+            queue_id: -3,
+            ..TestMessage::new("other", "", b"")
+        });
         let batch = b.batch();
         assert_eq!(batch.len(), 2);
         let m = batch.get(0);
-        assert_eq!((m.topic, m.tags, m.keys, m.body), ("orders", "TagA", "k1 k2", &b"hello"[..]));
+        assert_eq!(
+            (m.topic, m.tags, m.keys, m.body),
+            ("orders", "TagA", "k1 k2", &b"hello"[..])
+        );
         assert_eq!(m.properties.get("region"), Some("eu"));
         assert_eq!(m.properties.get("missing"), None);
         let m = batch.get(1);

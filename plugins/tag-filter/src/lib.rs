@@ -26,7 +26,11 @@ pub struct Rule {
 impl Rule {
     /// Parses the binding configuration.
     pub fn from_config(entries: &[(String, String)]) -> Result<Rule, String> {
-        let mut rule = Rule { tags: None, properties: Vec::new(), reject: None };
+        let mut rule = Rule {
+            tags: None,
+            properties: Vec::new(),
+            reject: None,
+        };
         let mut action = "discard".to_string();
         let mut reason = None;
         for (k, v) in entries {
@@ -34,21 +38,35 @@ impl Rule {
                 "tags" => {
                     let v = v.trim();
                     if v != "*" && !v.is_empty() {
-                        rule.tags = Some(v.split("||").map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect());
+                        rule.tags = Some(
+                            v.split("||")
+                                .map(|t| t.trim().to_string())
+                                .filter(|t| !t.is_empty())
+                                .collect(),
+                        );
                     }
                 }
                 "action" => action = v.clone(),
                 "reason" => reason = Some(v.clone()),
                 _ => match k.strip_prefix("property.") {
-                    Some(name) if !name.is_empty() => rule.properties.push((name.to_string(), v.clone())),
-                    _ => return Err(format!("unknown configuration key `{k}` (expected tags, property.<name>, action, reason)")),
+                    Some(name) if !name.is_empty() => {
+                        rule.properties.push((name.to_string(), v.clone()))
+                    }
+                    _ => {
+                        return Err(format!(
+                            "unknown configuration key `{k}` (expected tags, property.<name>, action, reason)"
+                        ));
+                    }
                 },
             }
         }
         rule.properties.sort();
         match action.as_str() {
             "discard" => {}
-            "reject" => rule.reject = Some(reason.unwrap_or_else(|| "message refused by tag-filter".to_string())),
+            "reject" => {
+                rule.reject =
+                    Some(reason.unwrap_or_else(|| "message refused by tag-filter".to_string()))
+            }
             other => return Err(format!("action `{other}` is not `discard` or `reject`")),
         }
         Ok(rule)
@@ -61,9 +79,11 @@ impl Rule {
         {
             return false;
         }
-        self.properties
-            .iter()
-            .all(|(name, pattern)| m.properties.get(name).is_some_and(|v| glob_match(pattern, v)))
+        self.properties.iter().all(|(name, pattern)| {
+            m.properties
+                .get(name)
+                .is_some_and(|v| glob_match(pattern, v))
+        })
     }
 
     /// The verdict for one message.
@@ -98,7 +118,8 @@ impl plugin::Guest for TagFilter {
     }
 
     fn init() -> Result<(), PluginError> {
-        let rule = Rule::from_config(&wasmq::plugin::config::entries()).map_err(|message| PluginError { message })?;
+        let rule = Rule::from_config(&wasmq::plugin::config::entries())
+            .map_err(|message| PluginError { message })?;
         RULE.with(|r| *r.borrow_mut() = Some(rule));
         Ok(())
     }
@@ -106,11 +127,20 @@ impl plugin::Guest for TagFilter {
 
 impl filter::Guest for TagFilter {
     fn filter(_stage: FilterStage, batch: MessageBatch) -> Result<Vec<Verdict>, PluginError> {
-        let batch = Batch::new(&batch.data, &batch.fields, batch.bodies_included, &batch.body_sizes)
-            .map_err(|e| PluginError { message: e.to_string() })?;
+        let batch = Batch::new(
+            &batch.data,
+            &batch.fields,
+            batch.bodies_included,
+            &batch.body_sizes,
+        )
+        .map_err(|e| PluginError {
+            message: e.to_string(),
+        })?;
         RULE.with(|r| {
             let r = r.borrow();
-            let rule = r.as_ref().ok_or_else(|| PluginError { message: "init was not called".into() })?;
+            let rule = r.as_ref().ok_or_else(|| PluginError {
+                message: "init was not called".into(),
+            })?;
             Ok(batch.iter().map(|m| rule.verdict(&m)).collect())
         })
     }
@@ -126,7 +156,10 @@ mod tests {
     use wasmq_plugin_sdk::{BatchBuilder, TestMessage};
 
     fn cfg(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn verdicts(rule: &Rule, msgs: &[TestMessage]) -> Vec<Verdict> {
@@ -139,7 +172,8 @@ mod tests {
 
     #[test]
     fn tag_set_and_property_glob() {
-        let rule = Rule::from_config(&cfg(&[("tags", "A || B"), ("property.region", "eu-*")])).unwrap();
+        let rule =
+            Rule::from_config(&cfg(&[("tags", "A || B"), ("property.region", "eu-*")])).unwrap();
         let v = verdicts(
             &rule,
             &[
@@ -149,20 +183,42 @@ mod tests {
                 TestMessage::new("t", "B", b""),
             ],
         );
-        assert_eq!(v, vec![Verdict::Keep, Verdict::Discard, Verdict::Discard, Verdict::Discard]);
+        assert_eq!(
+            v,
+            vec![
+                Verdict::Keep,
+                Verdict::Discard,
+                Verdict::Discard,
+                Verdict::Discard
+            ]
+        );
     }
 
     #[test]
     fn reject_action_carries_the_reason() {
-        let rule = Rule::from_config(&cfg(&[("tags", "A"), ("action", "reject"), ("reason", "only A")])).unwrap();
-        let v = verdicts(&rule, &[TestMessage::new("t", "A", b""), TestMessage::new("t", "Z", b"")]);
+        let rule = Rule::from_config(&cfg(&[
+            ("tags", "A"),
+            ("action", "reject"),
+            ("reason", "only A"),
+        ]))
+        .unwrap();
+        let v = verdicts(
+            &rule,
+            &[
+                TestMessage::new("t", "A", b""),
+                TestMessage::new("t", "Z", b""),
+            ],
+        );
         assert_eq!(v, vec![Verdict::Keep, Verdict::Reject("only A".into())]);
     }
 
     #[test]
     fn star_matches_everything_and_bad_config_is_refused() {
         let rule = Rule::from_config(&cfg(&[("tags", "*")])).unwrap();
-        assert_eq!(verdicts(&rule, &[TestMessage::new("t", "", b"")]), vec![Verdict::Keep]);
+        assert_eq!(
+            verdicts(&rule, &[TestMessage::new("t", "", b"")]),
+            vec![Verdict::Keep]
+        );
         assert!(Rule::from_config(&cfg(&[("tagz", "A")])).is_err());
         assert!(Rule::from_config(&cfg(&[("action", "explode")])).is_err());
     }

@@ -3,9 +3,11 @@
 //! Same contract as the Node scripts in `tests/node/` so the e2e crate checks both alike:
 //! ```text
 //! WASMQ_NAMESRV=host:port wasmq-rust-client produce --topic T --count N [--tags A,B] [--prefix p] [--group G]
+//!     [--mode sync|oneway|batch|ordered] [--batch-size 10] [--orders 4]
 //! WASMQ_NAMESRV=host:port wasmq-rust-client consume --group G --topic T [--sub '*'] [--count N]
-//!     [--linger-ms 0] [--timeout-ms 60000] [--from first|last]
+//!     [--linger-ms 0] [--timeout-ms 60000] [--from first|last] [--orderly true|false]
 //! ```
+//! Message i carries property e2e_order = i % orders; `ordered` sends pick queue (order % queues).
 //! `produce` prints `{"event":"sent",...}` per acknowledged send (msgId = the client's UNIQ_KEY,
 //! offsetMsgId = the broker's), `consume` prints `{"event":"msg",...}` per delivery and
 //! `{"event":"closed"|"timeout","received":n}` at the end. Logs go to stderr.
@@ -17,11 +19,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rocketmq_client_rust::{
     ClientError, ClientResult, ClientRuntime, ClientRuntimeConfig, ConsumeConcurrentlyContext,
-    ConsumeConcurrentlyStatus, DefaultMQProducer, DefaultMQPushConsumer, MQPushConsumer,
-    MessageListenerConcurrently,
+    ConsumeConcurrentlyStatus, ConsumeOrderlyContext, ConsumeOrderlyStatus, DefaultMQProducer,
+    DefaultMQPushConsumer, MQPushConsumer, MessageListenerConcurrently, MessageListenerOrderly,
 };
 use rocketmq_model::common::consumer::consume_from_where::ConsumeFromWhere;
 use rocketmq_model::common::message::message_ext::MessageExt;
+use rocketmq_model::common::message::message_queue::MessageQueue;
 use rocketmq_model::common::message::message_single::Message;
 use rocketmq_runtime::{RuntimeConfig, RuntimeOwner};
 use serde_json::{Value, json};
@@ -139,10 +142,15 @@ async fn produce(namesrv: String, args: Args) -> Result<(), BoxError> {
         .build();
     producer.start().await?;
     emit(json!({"event": "started"}));
+    let mode = args.str("mode").to_string();
+    let batch_size = args.num("batch-size")?.max(1);
+    let orders = args.num("orders")?.max(1);
+    let mut batch: Vec<(u64, Message, Value)> = Vec::new();
     for i in 0..count {
         let tag = &tags[(i as usize) % tags.len()];
         let key = format!("{prefix}-key-{i}");
         let body = format!("{prefix}-body-{i}");
+        let order = (i % orders).to_string();
         let msg = Message::builder()
             .topic(topic.as_str())
             .tags(tag.as_str())
@@ -150,30 +158,81 @@ async fn produce(namesrv: String, args: Args) -> Result<(), BoxError> {
             .body_slice(body.as_bytes())
             .raw_property("e2e_index", i.to_string())?
             .raw_property("e2e_prefix", prefix.as_str())?
+            .raw_property("e2e_order", order.as_str())?
             .build()?;
-        let sent_at = now_ms();
-        let r = producer
-            .send_with_timeout(msg, 3000)
-            .await
-            .map_err(|e| format!("send {i} failed: {e}"))?
-            .ok_or_else(|| format!("send {i}: no send result"))?;
-        let (queue_id, broker) = r
-            .message_queue
-            .as_ref()
-            .map(|q| (q.queue_id(), q.broker_name().to_string()))
-            .unwrap_or((-1, String::new()));
-        emit(json!({
-            "event": "sent", "i": i, "msgId": r.msg_id.as_ref().map(|m| m.to_string()),
-            "offsetMsgId": r.offset_msg_id, "queueId": queue_id, "queueOffset": r.queue_offset,
-            "status": r.send_status.to_string(), "brokerName": broker, "topic": topic, "tag": tag,
-            "key": key, "body": body,
-            "props": {"e2e_index": i.to_string(), "e2e_prefix": prefix}, "sentAt": sent_at,
-        }));
+        let base = json!({
+            "event": "sent", "i": i, "topic": topic, "tag": tag, "key": key, "body": body,
+            "props": {"e2e_index": i.to_string(), "e2e_prefix": prefix, "e2e_order": order},
+            "sentAt": now_ms(),
+        });
+        match mode.as_str() {
+            "sync" => {
+                let r = producer
+                    .send_with_timeout(msg, 3000)
+                    .await
+                    .map_err(|e| format!("send {i} failed: {e}"))?
+                    .ok_or_else(|| format!("send {i}: no send result"))?;
+                emit_sent(base, &r, 0);
+            }
+            "ordered" => {
+                let pick = |mqs: &[MessageQueue], _m: &Message, order: &u64| {
+                    mqs.get((*order as usize) % mqs.len().max(1)).cloned()
+                };
+                let r = producer
+                    .send_with_selector_timeout(msg, pick, i % orders, 3000)
+                    .await
+                    .map_err(|e| format!("ordered send {i} failed: {e}"))?
+                    .ok_or_else(|| format!("ordered send {i}: no send result"))?;
+                emit_sent(base, &r, 0);
+            }
+            "oneway" => {
+                producer
+                    .send_oneway(msg)
+                    .await
+                    .map_err(|e| format!("oneway send {i} failed: {e}"))?;
+                let mut v = base;
+                v["status"] = json!("ONEWAY");
+                emit(v);
+            }
+            "batch" => {
+                batch.push((i, msg, base));
+                if batch.len() as u64 == batch_size || i + 1 == count {
+                    let items = std::mem::take(&mut batch);
+                    let (bases, msgs): (Vec<Value>, Vec<Message>) =
+                        items.into_iter().map(|(_, m, b)| (b, m)).unzip();
+                    let r = producer
+                        .send_batch_with_timeout(msgs, 3000)
+                        .await
+                        .map_err(|e| format!("batch send ending at {i} failed: {e}"))?;
+                    for (k, b) in bases.into_iter().enumerate() {
+                        emit_sent(b, &r, k);
+                    }
+                }
+            }
+            other => return Err(format!("unknown --mode {other}").into()),
+        }
     }
     emit(json!({"event": "done", "count": count}));
     producer.shutdown().await;
     rt.shutdown().await;
     Ok(())
+}
+
+/// One `sent` event for item `k` of a send result (batches report comma-joined ids).
+fn emit_sent(mut v: Value, r: &rocketmq_model::result::SendResult, k: usize) {
+    let nth = |ids: Option<String>| ids.and_then(|s| s.split(',').nth(k).map(str::to_string));
+    let (queue_id, broker) = r
+        .message_queue
+        .as_ref()
+        .map(|q| (q.queue_id(), q.broker_name().to_string()))
+        .unwrap_or((-1, String::new()));
+    v["msgId"] = json!(nth(r.msg_id.as_ref().map(|m| m.to_string())));
+    v["offsetMsgId"] = json!(nth(r.offset_msg_id.clone()));
+    v["queueId"] = json!(queue_id);
+    v["queueOffset"] = json!(r.queue_offset + k as u64);
+    v["status"] = json!(r.send_status.to_string());
+    v["brokerName"] = json!(broker);
+    emit(v);
 }
 
 struct Listener {
@@ -200,12 +259,8 @@ fn msg_json(m: &MessageExt) -> Value {
     })
 }
 
-impl MessageListenerConcurrently for Listener {
-    fn consume_message(
-        &self,
-        msgs: &[&MessageExt],
-        _ctx: &ConsumeConcurrentlyContext,
-    ) -> ClientResult<ConsumeConcurrentlyStatus> {
+impl Listener {
+    fn deliver(&self, msgs: &[&MessageExt]) {
         for m in msgs {
             emit(msg_json(m));
             let n = self.received.fetch_add(1, Ordering::SeqCst) + 1;
@@ -213,7 +268,29 @@ impl MessageListenerConcurrently for Listener {
                 self.reached.notify_one();
             }
         }
+    }
+}
+
+impl MessageListenerConcurrently for Listener {
+    fn consume_message(
+        &self,
+        msgs: &[&MessageExt],
+        _ctx: &ConsumeConcurrentlyContext,
+    ) -> ClientResult<ConsumeConcurrentlyStatus> {
+        self.deliver(msgs);
         Ok(ConsumeConcurrentlyStatus::ConsumeSuccess)
+    }
+}
+
+impl MessageListenerOrderly for Listener {
+    fn consume_message(
+        &self,
+        msgs: &[&MessageExt],
+        ctx: &mut ConsumeOrderlyContext,
+    ) -> ClientResult<ConsumeOrderlyStatus> {
+        ctx.set_auto_commit(true);
+        self.deliver(msgs);
+        Ok(ConsumeOrderlyStatus::Success)
     }
 }
 
@@ -237,11 +314,16 @@ async fn consume(namesrv: String, args: Args) -> Result<(), BoxError> {
     consumer.subscribe(topic.as_str(), args.str("sub")).await?;
     let received = Arc::new(AtomicUsize::new(0));
     let reached = Arc::new(Notify::new());
-    consumer.register_message_listener_concurrently(Listener {
+    let listener = Listener {
         received: received.clone(),
         target,
         reached: reached.clone(),
-    });
+    };
+    if args.str("orderly") == "true" {
+        consumer.register_message_listener_orderly(listener);
+    } else {
+        consumer.register_message_listener_concurrently(listener);
+    }
     consumer.start().await?;
     emit(json!({"event": "started"}));
 
@@ -278,6 +360,9 @@ async fn main() {
                     ("tags", "TagA"),
                     ("prefix", "m"),
                     ("group", "e2e_rs_producer"),
+                    ("mode", "sync"),
+                    ("batch-size", "10"),
+                    ("orders", "4"),
                 ];
                 produce(namesrv, Args::parse(&argv[1..], &d)?).await
             }
@@ -290,6 +375,7 @@ async fn main() {
                     ("linger-ms", "0"),
                     ("timeout-ms", "60000"),
                     ("from", "first"),
+                    ("orderly", "false"),
                 ];
                 consume(namesrv, Args::parse(&argv[1..], &d)?).await
             }

@@ -344,3 +344,26 @@ fn sync_flush_answers_only_durable_writes_and_shares_flushes() {
         writers * per
     );
 }
+
+#[test]
+fn delete_topics_drops_queues_and_restarts_offsets() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = MessageStore::open(small_config(dir.path(), FlushDiskType::AsyncFlush)).expect("open");
+    for n in 0..5 {
+        block_on(s.put_message(msg("D", 1, n, 32))).expect("put");
+    }
+    wait_dispatched(&s);
+    assert_eq!(s.max_offset_in_queue("D", 1), 5);
+    assert!(dir.path().join("consumequeue/D/1").exists());
+    s.delete_topics(&["D".to_string()]);
+    assert_eq!(s.max_offset_in_queue("D", 1), 0);
+    assert_eq!(
+        s.get_messages("D", 1, 0, 32, &all).status,
+        GetMessageStatus::NoMatchedLogicQueue
+    );
+    assert!(!dir.path().join("consumequeue/D").exists());
+    let r = block_on(s.put_message(msg("D", 1, 9, 32))).expect("put after delete");
+    assert_eq!(r.queue_offset, 0);
+    wait_dispatched(&s);
+    assert_eq!(s.max_offset_in_queue("D", 1), 1);
+}

@@ -17,6 +17,7 @@ use crate::long_polling::PullHolds;
 use crate::offsets::OffsetTable;
 use crate::schedule::DelayOffsets;
 use crate::topics::TopicTable;
+use crate::transactions::Transactions;
 
 /// Shared broker state.
 #[derive(Debug)]
@@ -41,6 +42,8 @@ pub struct Broker {
     pub holds: PullHolds,
     /// Delayed-delivery progress.
     pub delay_offsets: DelayOffsets,
+    /// Resolved transactional half messages.
+    pub transactions: Transactions,
     /// Ordered-consumption queue locks.
     pub locks: QueueLocks,
     /// Delay levels in ms (level n = index n - 1).
@@ -79,6 +82,7 @@ impl Broker {
             clients: ClientRegistry::default(),
             holds: PullHolds::default(),
             locks: QueueLocks::default(),
+            transactions: Transactions::load(&store),
             delay_offsets: DelayOffsets::load(&config)?,
             delay_levels_ms: config.delay_levels_ms(),
             broker_addr: store_host.to_string(),

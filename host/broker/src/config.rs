@@ -101,6 +101,12 @@ pub struct BrokerConfig {
     pub persist_consumer_offset_interval: u64,
     /// `maxTransferCountOnMessageInMemory`: messages per pull.
     pub max_transfer_count_on_message_in_memory: i32,
+    /// `transactionTimeOut` (ms): a half message younger than this is not checked yet.
+    pub transaction_time_out: i64,
+    /// `transactionCheckMax`: checks before a half message is given up.
+    pub transaction_check_max: i32,
+    /// `transactionCheckInterval` (ms).
+    pub transaction_check_interval: u64,
     /// `startAcceptSendRequestTimeStamp`: sends before this time (ms) are refused.
     pub start_accept_send_request_time_stamp: i64,
 }
@@ -147,6 +153,9 @@ impl Default for BrokerConfig {
             channel_expired_timeout: 120_000,
             persist_consumer_offset_interval: 5_000,
             max_transfer_count_on_message_in_memory: 32,
+            transaction_time_out: 6_000,
+            transaction_check_max: 15,
+            transaction_check_interval: 60_000,
             start_accept_send_request_time_stamp: 0,
         }
     }

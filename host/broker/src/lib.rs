@@ -3,7 +3,8 @@
 //! - [`config`]: [`BrokerConfig`], the broker keys of `broker.conf` with 4.9.x defaults.
 //! - [`broker`]: the shared state; [`topics`], [`groups`], [`offsets`] (persisted JSON config
 //!   files, via [`persist`]), [`clients`] (live channels), [`locks`], [`long_polling`],
-//!   [`schedule`] (delayed delivery), [`filter`] (tag hash matching).
+//!   [`schedule`] (delayed delivery), [`transactions`] (half messages and their checker),
+//!   [`requeue`] (re-storing records), [`filter`] (tag hash matching).
 //! - [`processor`]: one file per request family and the one request table.
 //! - [`register`]: REGISTER_BROKER / UNREGISTER_BROKER with the name servers.
 //! - [`error`]: [`BrokerError`] and the single store-error -> response-code mapping.
@@ -24,8 +25,10 @@ pub mod offsets;
 pub mod persist;
 pub mod processor;
 pub mod register;
+pub mod requeue;
 pub mod schedule;
 pub mod topics;
+pub mod transactions;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -172,6 +175,7 @@ pub async fn start(
         spawn_client_expiry(Arc::clone(&broker), stop_rx.clone()),
     ];
     tasks.extend(schedule::spawn(&broker, &stop_rx));
+    tasks.push(transactions::spawn(&broker, &stop_rx));
     tracing::info!(addr = %broker.broker_addr, listen = %local_addr,
         name = %broker.config.broker_name, cluster = %broker.config.broker_cluster_name, "broker started");
     Ok(BrokerHandle {

@@ -11,14 +11,15 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use tokio::sync::watch;
 use wasmq_protocol::body::broker::DelayOffsetWrapper;
+use wasmq_protocol::message::keys;
 use wasmq_protocol::message::record::RecordView;
-use wasmq_protocol::message::{decode_properties, encode_properties, keys, tags_hash_code};
 use wasmq_store::{GetMessageStatus, MessageToStore};
 
 use crate::broker::Broker;
 use crate::config::BrokerConfig;
 use crate::error::BrokerError;
 use crate::persist;
+use crate::requeue::{Props, message_from_record};
 use crate::topics::{SCHEDULE_TOPIC, now_ms};
 
 /// Poll interval of a level with nothing due.
@@ -169,33 +170,12 @@ async fn deliver_due(b: &Broker, level: i32, delay_ms: i64) -> Duration {
 
 /// The message as it goes to its real topic: DELAY cleared, REAL_TOPIC / REAL_QID kept.
 fn restore(b: &Broker, rec: &RecordView<'_>, bytes: &bytes::Bytes) -> Option<MessageToStore> {
-    let mut props = decode_properties(rec.properties);
-    let find = |p: &[(String, String)], k: &str| {
-        p.iter()
-            .rev()
-            .find(|(pk, _)| pk == k)
-            .map(|(_, v)| v.clone())
-    };
-    let topic = find(&props, keys::REAL_TOPIC)?;
-    let queue_id = find(&props, keys::REAL_QID)
+    let mut props = Props::parse(rec.properties);
+    let topic = props.get(keys::REAL_TOPIC)?.to_owned();
+    let queue_id = props
+        .get(keys::REAL_QID)
         .and_then(|q| q.parse().ok())
         .unwrap_or(0);
-    props.retain(|(k, _)| k != keys::DELAY);
-    Some(MessageToStore {
-        tags_code: tags_hash_code(find(&props, keys::TAGS).as_deref().unwrap_or("")),
-        keys: find(&props, keys::KEYS).unwrap_or_default(),
-        uniq_key: find(&props, keys::UNIQ_KEY),
-        properties: encode_properties(props.iter().map(|(k, v)| (k, v))),
-        topic,
-        queue_id,
-        flag: rec.flag,
-        body: bytes.slice_ref(rec.body),
-        sys_flag: rec.sys_flag,
-        born_timestamp: rec.born_timestamp,
-        born_host: rec.born_host,
-        store_host: b.store_host,
-        reconsume_times: rec.reconsume_times,
-        prepared_transaction_offset: 0,
-        wait_store_ok: false,
-    })
+    props.remove(keys::DELAY);
+    Some(message_from_record(b, rec, bytes, topic, queue_id, &props))
 }

@@ -12,6 +12,7 @@ pub mod query;
 pub mod send;
 pub mod send_back;
 pub mod stats;
+pub mod transaction;
 
 use std::sync::Arc;
 
@@ -37,6 +38,7 @@ pub fn router(broker: Arc<Broker>, port: Port) -> Router<Broker> {
         .asynchronous(C::SendMessageV2, send::send_v2)
         .asynchronous(C::SendBatchMessage, send::send_batch)
         .asynchronous(C::ConsumerSendMsgBack, send_back::send_back)
+        .asynchronous(C::EndTransaction, transaction::end_transaction)
         // offsets
         .sync(C::QueryConsumerOffset, offsets::query)
         .sync(C::UpdateConsumerOffset, offsets::update)

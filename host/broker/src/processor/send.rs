@@ -12,7 +12,9 @@ use wasmq_protocol::code::V3_4_9;
 use wasmq_protocol::header::broker::{
     SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
 };
-use wasmq_protocol::message::flags::{PERM_READ, PERM_WRITE, transaction_value};
+use wasmq_protocol::message::flags::{
+    PERM_READ, PERM_WRITE, TRANSACTION_ROLLBACK_TYPE, transaction_value,
+};
 use wasmq_protocol::message::{
     decode_batch, decode_properties, encode_properties, keys, offset_msg_id, tags_hash_code,
 };
@@ -26,7 +28,8 @@ use crate::broker::Broker;
 use crate::config::BrokerRole;
 use crate::error::{Refusal, SERVICE_NOT_AVAILABLE_REMARK, store_error_response};
 use crate::topics::{
-    DLQ_PREFIX, NOT_SENDABLE, RETRY_PREFIX, SCHEDULE_TOPIC, TBW102, dlq_topic, topic_name_problem,
+    DLQ_PREFIX, NOT_SENDABLE, RETRY_PREFIX, SCHEDULE_TOPIC, TBW102, TRANS_HALF_TOPIC, dlq_topic,
+    topic_name_problem,
 };
 
 /// A send request, whatever header spelling it came in.
@@ -147,16 +150,23 @@ pub async fn send(
         Err(r) => return r.into(),
     };
     let mut props = decode_properties(&h.properties);
-    if prop(&props, keys::TRAN_MSG) == Some("true") || transaction_value(h.sys_flag) != 0 {
-        let remark = if b.config.reject_transaction_message {
+    let half = prop(&props, keys::TRAN_MSG).is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if half && b.config.reject_transaction_message {
+        return refuse(
+            ResponseCode::NoPermission,
             format!(
                 "the broker[{}] sending transaction message is forbidden",
                 b.broker_addr
-            )
-        } else {
-            "transaction messages are not supported by this broker".to_owned()
-        };
-        return refuse(ResponseCode::NoPermission, remark).into();
+            ),
+        )
+        .into();
+    }
+    if h.batch && (half || transaction_value(h.sys_flag) != 0) {
+        return refuse(
+            ResponseCode::MessageIllegal,
+            "batch message does not support transaction",
+        )
+        .into();
     }
     let wait_store_ok = prop(&props, keys::WAIT) != Some("false");
     props.retain(|(k, _)| k != keys::WAIT && !(target.dead_letter && k == keys::DELAY));
@@ -179,8 +189,21 @@ pub async fn send(
         }
         put_batch(b, &h, &target, &props, body, peer, wait_store_ok).await
     } else {
-        let (topic, queue_id) =
-            divert_delayed(b, &target.topic.topic_name, target.queue_id, &mut props);
+        let (topic, queue_id) = if half {
+            // Half message: parked until END_TRANSACTION (Java `parseHalfMessageInner`).
+            if let Err(e) = b
+                .topics
+                .get_or_create(TRANS_HALF_TOPIC, 1, PERM_READ | PERM_WRITE)
+            {
+                return refuse(ResponseCode::SystemError, e.to_string()).into();
+            }
+            set_prop(&mut props, keys::REAL_TOPIC, &target.topic.topic_name);
+            set_prop(&mut props, keys::REAL_QID, &target.queue_id.to_string());
+            h.sys_flag &= !TRANSACTION_ROLLBACK_TYPE;
+            (TRANS_HALF_TOPIC.to_owned(), 0)
+        } else {
+            divert_delayed(b, &target.topic.topic_name, target.queue_id, &mut props)
+        };
         let tags = prop(&props, keys::TAGS).unwrap_or_default();
         let msg = MessageToStore {
             tags_code: tags_hash_code(tags),

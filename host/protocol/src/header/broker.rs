@@ -272,4 +272,36 @@ crate::command_header! {
         /// Producer group.
         producer_group: String => "producerGroup",
     }
+
+    /// END_TRANSACTION (37), usually oneway.
+    pub struct EndTransactionRequestHeader {
+        /// Producer group.
+        producer_group: String => "producerGroup",
+        /// Half message queue offset (= the send response's queueOffset).
+        tran_state_table_offset: i64 => "tranStateTableOffset",
+        /// Half message commit-log offset.
+        commit_log_offset: i64 => "commitLogOffset",
+        /// 8 commit, 12 rollback, 0 unknown.
+        commit_or_rollback: i32 => "commitOrRollback",
+        /// Answer to a CHECK_TRANSACTION_STATE.
+        from_transaction_check: Option<bool> => "fromTransactionCheck",
+        /// UNIQ_KEY of the message.
+        msg_id: Option<String> => "msgId",
+        /// Transaction id.
+        transaction_id: Option<String> => "transactionId",
+    }
+
+    /// CHECK_TRANSACTION_STATE (39), broker -> producer, oneway.
+    pub struct CheckTransactionStateRequestHeader {
+        /// Half message queue offset.
+        tran_state_table_offset: i64 => "tranStateTableOffset",
+        /// Half message commit-log offset.
+        commit_log_offset: i64 => "commitLogOffset",
+        /// UNIQ_KEY.
+        msg_id: Option<String> => "msgId",
+        /// Transaction id (= UNIQ_KEY).
+        transaction_id: Option<String> => "transactionId",
+        /// Offset message id of the half message.
+        offset_msg_id: Option<String> => "offsetMsgId",
+    }
 }

@@ -1,4 +1,5 @@
-//! Tag filtering by hash code (`ExpressionMessageFilter.isMatchedByConsumeQueue` for TAG).
+//! Pull filters (`ExpressionMessageFilter`): TAG subscriptions matched on the consume queue's
+//! tags code, SQL92 selectors (via `wasmq_filter`) evaluated on each record's properties.
 
 use std::collections::BTreeSet;
 
@@ -54,6 +55,40 @@ impl TagFilter {
             None => true,
             // The low 32 bits carry the Java hash.
             Some(codes) => codes.contains(&(tags_code as i32)),
+        }
+    }
+}
+
+/// The filter of one pull.
+#[derive(Debug, Clone)]
+pub enum PullFilter {
+    /// TAG: decided on the consume-queue entry.
+    Tag(TagFilter),
+    /// SQL92: every entry passes the consume-queue check; records are evaluated.
+    Sql92(wasmq_filter::MessageFilter),
+}
+
+impl PullFilter {
+    /// The consume-queue check.
+    pub fn matches_code(&self, tags_code: i64) -> bool {
+        match self {
+            PullFilter::Tag(t) => t.matches(tags_code),
+            PullFilter::Sql92(f) => f.may_match_code(tags_code),
+        }
+    }
+
+    /// True when records must be evaluated after reading.
+    pub fn needs_properties(&self) -> bool {
+        matches!(self, PullFilter::Sql92(f) if f.needs_properties())
+    }
+
+    /// The record check, on its encoded properties.
+    pub fn matches_properties(&self, properties: &str) -> bool {
+        match self {
+            PullFilter::Tag(_) => true,
+            PullFilter::Sql92(f) => {
+                f.matches(&|key: &str| wasmq_protocol::message::property(properties, key))
+            }
         }
     }
 }

@@ -11,12 +11,12 @@ use parking_lot::Mutex;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use crate::filter::TagFilter;
+use crate::filter::PullFilter;
 
 struct Waiter {
     id: u64,
     offset: i64,
-    filter: Arc<TagFilter>,
+    filter: Arc<PullFilter>,
     wake: oneshot::Sender<()>,
 }
 
@@ -44,7 +44,7 @@ pub struct HoldRequest<'a> {
     /// The offset that found nothing.
     pub offset: i64,
     /// Only arrivals passing this wake the pull.
-    pub filter: Arc<TagFilter>,
+    pub filter: Arc<PullFilter>,
 }
 
 /// Why a held pull stopped waiting.
@@ -67,7 +67,7 @@ impl PullHolds {
         let mut i = 0;
         while i < list.len() {
             let w = &list[i];
-            if max_offset > w.offset && w.filter.matches(tags_code) {
+            if max_offset > w.offset && w.filter.matches_code(tags_code) {
                 let w = list.swap_remove(i);
                 let _ = w.wake.send(());
             } else {
@@ -151,6 +151,7 @@ impl PullHolds {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::filter::TagFilter;
     use std::sync::atomic::{AtomicI64, Ordering};
 
     #[tokio::test(start_paused = true)]
@@ -163,7 +164,7 @@ mod tests {
                     topic: "T",
                     queue_id: 0,
                     offset: 0,
-                    filter: Arc::new(TagFilter::all()),
+                    filter: Arc::new(PullFilter::Tag(TagFilter::all())),
                 },
                 start + Duration::from_secs(15),
                 Duration::from_secs(5),
@@ -188,7 +189,7 @@ mod tests {
                     topic: "T",
                     queue_id: 1,
                     offset: 0,
-                    filter: Arc::new(TagFilter::from_expression("a")),
+                    filter: Arc::new(PullFilter::Tag(TagFilter::from_expression("a"))),
                 },
                 start + Duration::from_secs(15),
                 Duration::from_secs(60),

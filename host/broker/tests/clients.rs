@@ -250,7 +250,7 @@ async fn oneway_send_is_stored_but_not_answered() {
 async fn silent_clients_expire() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = config(dir.path());
-    c.channel_expired_timeout = 200;
+    c.channel_expired_timeout = 1_500;
     let b = TestBroker::start_with(c, dir.path()).await;
     let r = b.call(heartbeat("10.0.0.1@1", "CG", "T", "*")).await;
     assert_eq!(r.code, 0);

@@ -295,3 +295,64 @@ async fn client_resend_to_retry_topic_goes_to_dlq_when_exhausted() {
     wait_dispatched(&b, "SCHEDULE_TOPIC_XXXX", 2, 1).await;
     b.stop().await;
 }
+
+#[tokio::test]
+async fn sql92_filter_on_properties() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path());
+    c.enable_property_filter = true;
+    let b = TestBroker::start_with(c, dir.path()).await;
+    for i in 0..6 {
+        let color = if i % 2 == 0 { "red" } else { "blue" };
+        let idx = i.to_string();
+        let r = b
+            .call(send_v2("Sql", 0, &[("color", color), ("idx", &idx)], &idx))
+            .await;
+        assert_eq!(r.code, 0);
+    }
+    wait_dispatched(&b, "Sql", 0, 6).await;
+    let sql = |expr: &str, offset: i64| {
+        let mut p = pull("CG", "Sql", 0, offset, Some(expr), None);
+        p.ext_fields.insert("expressionType", "SQL92");
+        p
+    };
+    let p = b.call(sql("color = 'red' AND idx > 1", 0)).await;
+    assert_eq!(p.code, 0, "{p:?}");
+    let got: Vec<String> = records(&p)
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect();
+    assert_eq!(got, ["2", "4"]);
+    assert_eq!(ext(&p, "nextBeginOffset"), "6");
+    let none = b.call(sql("color = 'green'", 0)).await;
+    assert_eq!(none.code, ResponseCode::PullRetryImmediately.as_i32());
+    assert_eq!(ext(&none, "nextBeginOffset"), "6");
+    let bad = b.call(sql("color = ", 0)).await;
+    assert_eq!(
+        bad.code,
+        ResponseCode::SubscriptionParseFailed.as_i32(),
+        "{bad:?}"
+    );
+
+    let check = |expr: &str| {
+        let body = serde_json::json!({"clientId": "c", "group": "CG",
+            "subscriptionData": {"topic": "Sql", "subString": expr, "expressionType": "SQL92"}});
+        RemotingCommand::request(RequestCode::CheckClientConfig, 0).with_body(body.to_string())
+    };
+    assert_eq!(b.call(check("idx BETWEEN 1 AND 3")).await.code, 0);
+    assert_eq!(
+        b.call(check("idx BETWEEN")).await.code,
+        ResponseCode::SubscriptionParseFailed.as_i32()
+    );
+    b.stop().await;
+
+    // Property filtering disabled (the default): 1, as Java.
+    let dir = tempfile::tempdir().unwrap();
+    let b = TestBroker::start(dir.path()).await;
+    b.call(send_v2("Sql", 0, &[("color", "red")], "x")).await;
+    wait_dispatched(&b, "Sql", 0, 1).await;
+    let p = b.call(sql("color = 'red'", 0)).await;
+    assert_eq!(p.code, ResponseCode::SystemError.as_i32());
+    assert_eq!(b.call(check("idx > 1")).await.code, 1);
+    b.stop().await;
+}

@@ -121,17 +121,27 @@ pub fn check_client_config(b: &Broker, req: Request<NoHeader>) -> RemotingComman
             );
         }
     };
-    let expression_type = body
-        .subscription_data
-        .as_ref()
-        .map_or("TAG", |s| s.expression_type.as_str());
-    if expression_type.is_empty() || expression_type.eq_ignore_ascii_case("TAG") {
+    let Some(sub) = body.subscription_data else {
+        return RemotingCommand::success();
+    };
+    let expression_type = Some(sub.expression_type.as_str()).filter(|t| !t.is_empty());
+    if wasmq_filter::is_tag_type(expression_type) {
         return RemotingCommand::success();
     }
-    let remark = if b.config.enable_property_filter {
-        "SQL92 filtering is not supported by this broker"
-    } else {
-        "The broker does not support consumer to filter message by SQL92"
-    };
-    RemotingCommand::error(ResponseCode::SystemError, remark)
+    if !b.config.enable_property_filter {
+        return RemotingCommand::error(
+            ResponseCode::SystemError,
+            "The broker does not support consumer to filter message by SQL92",
+        );
+    }
+    match wasmq_filter::MessageFilter::new(expression_type, Some(&sub.sub_string)) {
+        Ok(_) => RemotingCommand::success(),
+        Err(e) => RemotingCommand::error(
+            ResponseCode::SubscriptionParseFailed,
+            format!(
+                "parse the consumer's subscription[{}] failed: {e}",
+                sub.sub_string
+            ),
+        ),
+    }
 }

@@ -13,7 +13,7 @@ use wasmq_store::{GetMessageResult, GetMessageStatus, MessageToStore};
 
 use crate::broker::Broker;
 use crate::error::Refusal;
-use crate::filter::TagFilter;
+use crate::filter::{PullFilter, TagFilter};
 use crate::long_polling::HoldRequest;
 use crate::topics::{OFFSET_MOVED_EVENT, now_ms};
 
@@ -118,7 +118,7 @@ async fn offset_moved_event(b: &Broker, h: &PullMessageRequestHeader, offset_new
 }
 
 /// Pre-checks (in Java's order) and the tag filter to apply.
-fn prepare(b: &Broker, h: &PullMessageRequestHeader) -> Result<TagFilter, Refusal> {
+fn prepare(b: &Broker, h: &PullMessageRequestHeader) -> Result<PullFilter, Refusal> {
     let err = |code, remark: String| Err(Refusal::new(code, remark));
     if b.config.broker_permission & PERM_READ == 0 {
         return err(
@@ -166,18 +166,19 @@ fn prepare(b: &Broker, h: &PullMessageRequestHeader) -> Result<TagFilter, Refusa
             ),
         );
     }
-    let expression_type = h.expression_type.as_deref().unwrap_or("TAG");
-    if !expression_type.eq_ignore_ascii_case("TAG") {
-        // No SQL92 evaluator here; Java answers the same when enablePropertyFilter is off.
-        return err(
-            ResponseCode::SystemError,
-            "The broker does not support consumer to filter message by SQL92".to_owned(),
-        );
-    }
     if h.sys_flag & FLAG_SUBSCRIPTION != 0 {
-        return Ok(TagFilter::from_expression(
+        return pull_filter(
+            b,
+            h.expression_type.as_deref(),
             h.subscription.as_deref().unwrap_or("*"),
-        ));
+        )
+        .map(|f| {
+            f.unwrap_or_else(|| {
+                PullFilter::Tag(TagFilter::from_expression(
+                    h.subscription.as_deref().unwrap_or("*"),
+                ))
+            })
+        });
     }
     let Some((broadcasting, sub)) = b.clients.pull_subscription(&h.consumer_group, &h.topic) else {
         return err(
@@ -206,7 +207,33 @@ fn prepare(b: &Broker, h: &PullMessageRequestHeader) -> Result<TagFilter, Refusa
             format!("the consumer's subscription not latest {}", sub.sub_string),
         );
     }
-    Ok(TagFilter::from_subscription(&sub))
+    let filter = pull_filter(b, Some(&sub.expression_type), &sub.sub_string)?;
+    Ok(filter.unwrap_or_else(|| PullFilter::Tag(TagFilter::from_subscription(&sub))))
+}
+
+/// A SQL92 filter for a non-TAG expression type; `None` for TAG (the caller builds it).
+fn pull_filter(
+    b: &Broker,
+    expression_type: Option<&str>,
+    expression: &str,
+) -> Result<Option<PullFilter>, Refusal> {
+    if wasmq_filter::is_tag_type(expression_type) {
+        return Ok(None);
+    }
+    if !b.config.enable_property_filter {
+        return Err(Refusal::new(
+            ResponseCode::SystemError,
+            "The broker does not support consumer to filter message by SQL92",
+        ));
+    }
+    wasmq_filter::MessageFilter::new(expression_type, Some(expression))
+        .map(|f| Some(PullFilter::Sql92(f)))
+        .map_err(|e| {
+            Refusal::new(
+                ResponseCode::SubscriptionParseFailed,
+                format!("parse the consumer's subscription[{expression}] failed: {e}"),
+            )
+        })
 }
 
 /// One pull outcome.
@@ -228,15 +255,20 @@ impl PullAnswer {
 }
 
 /// Reads from the store and maps the status (doc 2.4).
-fn read(b: &Broker, h: &PullMessageRequestHeader, filter: &TagFilter) -> PullAnswer {
+fn read(b: &Broker, h: &PullMessageRequestHeader, filter: &PullFilter) -> PullAnswer {
     let max = h
         .max_msg_nums
         .clamp(1, b.config.max_transfer_count_on_message_in_memory.max(1));
     let r: GetMessageResult =
         b.store
             .get_messages(&h.topic, h.queue_id, h.queue_offset, max, &|code| {
-                filter.matches(code)
+                filter.matches_code(code)
             });
+    let r = if filter.needs_properties() {
+        evaluate_records(r, filter)
+    } else {
+        r
+    };
     use GetMessageStatus as S;
     let (code, next) = match r.status {
         S::Found => (ResponseCode::Success, r.next_begin_offset),
@@ -276,6 +308,31 @@ fn read(b: &Broker, h: &PullMessageRequestHeader, filter: &TagFilter) -> PullAns
             Vec::new()
         },
     }
+}
+
+/// Drops the records a SQL92 filter rejects; none left => NO_MATCHED_MESSAGE (the scan position
+/// still advances, as Java's `isMatchedByCommitLog` skip does).
+fn evaluate_records(mut r: GetMessageResult, filter: &PullFilter) -> GetMessageResult {
+    if r.status != GetMessageStatus::Found {
+        return r;
+    }
+    let mut kept = Vec::with_capacity(r.messages.len());
+    let mut offsets = Vec::with_capacity(r.messages.len());
+    for (m, off) in r.messages.into_iter().zip(r.message_queue_offsets) {
+        let keep = wasmq_protocol::message::record::RecordView::decode(&m, false)
+            .is_ok_and(|(rec, _)| filter.matches_properties(rec.properties));
+        if keep {
+            kept.push(m);
+            offsets.push(off);
+        }
+    }
+    r.buffer_total_size = kept.iter().map(bytes::Bytes::len).sum();
+    r.messages = kept;
+    r.message_queue_offsets = offsets;
+    if r.messages.is_empty() {
+        r.status = GetMessageStatus::NoMatchedMessage;
+    }
+    r
 }
 
 fn status_name(s: GetMessageStatus) -> &'static str {

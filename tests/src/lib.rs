@@ -27,7 +27,7 @@ pub mod wire;
 
 pub use clients::{Client, ConsumeArgs};
 pub use script::ScriptProc;
-pub use server::{BrokerOpts, TestBroker};
+pub use server::{BrokerOpts, Role, TestBroker};
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

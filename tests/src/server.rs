@@ -1,4 +1,5 @@
-//! [`TestBroker`]: one real `wasmq standalone` process (nameserver + broker) for a test.
+//! [`TestBroker`]: one real `wasmq` server process for a test: `standalone` (nameserver + broker,
+//! the default), or a separate `namesrv` / `broker -n ADDR` (see [`Role`]).
 //!
 //! Started with a temp store dir and port 0 for both listeners; readiness is the ready file the
 //! process writes atomically (`--ready-file`), awaited with a deadline. Restarts reuse the store dir
@@ -21,9 +22,26 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a SIGTERM shutdown may take before the test fails.
 const STOP_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// Which `wasmq` subcommand a [`TestBroker`] runs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Role {
+    /// `wasmq standalone`: nameserver and broker in one process.
+    #[default]
+    Standalone,
+    /// `wasmq namesrv`.
+    Namesrv,
+    /// `wasmq broker -n <namesrv addresses>`.
+    Broker {
+        /// `host:port;host:port` of the nameservers to register with.
+        namesrv: String,
+    },
+}
+
 /// Options for [`TestBroker::start`].
 #[derive(Clone, Debug, Default)]
 pub struct BrokerOpts {
+    /// The subcommand (default `standalone`).
+    pub role: Role,
     /// `flushDiskType=SYNC_FLUSH` (a SEND_OK then means the message is on disk).
     pub sync_flush: bool,
     /// Extra `--set key=value` overrides, applied after the harness's own.
@@ -44,6 +62,24 @@ impl BrokerOpts {
         self
     }
 
+    /// Runs `wasmq namesrv` instead of `standalone`.
+    pub fn namesrv() -> Self {
+        BrokerOpts {
+            role: Role::Namesrv,
+            ..Self::default()
+        }
+    }
+
+    /// Runs `wasmq broker -n <namesrv>` instead of `standalone`.
+    pub fn broker(namesrv: &str) -> Self {
+        BrokerOpts {
+            role: Role::Broker {
+                namesrv: namesrv.to_string(),
+            },
+            ..Self::default()
+        }
+    }
+
     /// Adds a `--set key=value` override.
     pub fn set(mut self, key: &str, value: &str) -> Self {
         self.sets.push((key.to_string(), value.to_string()));
@@ -60,7 +96,7 @@ pub struct Ready {
     pub broker: Option<String>,
 }
 
-/// A running (or stopped, restartable) `wasmq standalone` process.
+/// A running (or stopped, restartable) `wasmq` server process.
 #[derive(Debug)]
 pub struct TestBroker {
     bin: PathBuf,
@@ -72,7 +108,7 @@ pub struct TestBroker {
 }
 
 impl TestBroker {
-    /// Spawns `wasmq standalone` on ephemeral ports with a fresh store and waits until it is ready.
+    /// Spawns `wasmq <role>` on ephemeral ports with a fresh store and waits until it is ready.
     pub fn start(opts: BrokerOpts) -> TestBroker {
         let dir = tempfile::Builder::new()
             .prefix("wasmq-e2e-")
@@ -177,39 +213,53 @@ impl TestBroker {
     /// Starts the process again on the same store dir and the same ports. It must be stopped.
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "restart: stop() or kill9() first");
-        let ports = (self.namesrv_addr(), self.broker_addr());
+        let ports = (self.ready.namesrv.clone(), self.ready.broker.clone());
         self.generation += 1;
         self.spawn(Some(ports));
     }
 
-    fn spawn(&mut self, fixed: Option<(String, String)>) {
-        let store = self.store_dir();
-        let (ns_port, broker_port) = match &fixed {
-            Some((ns, b)) => (port_of(ns), port_of(b)),
-            None => ("0".to_string(), "0".to_string()),
+    fn spawn(&mut self, fixed: Option<(Option<String>, Option<String>)>) {
+        let port = |a: Option<&Option<String>>| {
+            a.and_then(|a| a.as_deref())
+                .map(port_of)
+                .unwrap_or_else(|| "0".to_string())
         };
-        let mut sets: Vec<(String, String)> = vec![
-            ("storePathRootDir".into(), store.display().to_string()),
-            ("namesrvListenPort".into(), ns_port),
-            ("listenPort".into(), broker_port),
-            ("brokerIP1".into(), "127.0.0.1".into()),
-            // Keep the nameserver's KV file inside the test dir, not in ~/namesrv.
-            (
-                "kvConfigPath".into(),
-                self.dir
-                    .path()
-                    .join("namesrv/kvConfig.json")
-                    .display()
-                    .to_string(),
-            ),
-        ];
+        let ns_port = port(fixed.as_ref().map(|f| &f.0));
+        let broker_port = port(fixed.as_ref().map(|f| &f.1));
+        // Keep the nameserver's KV file inside the test dir, not in ~/namesrv.
+        let kv = self
+            .dir
+            .path()
+            .join("namesrv/kvConfig.json")
+            .display()
+            .to_string();
+        let store = self.store_dir().display().to_string();
+        let mut sets: Vec<(String, String)> = match &self.opts.role {
+            Role::Standalone => vec![
+                ("storePathRootDir".into(), store),
+                ("namesrvListenPort".into(), ns_port),
+                ("listenPort".into(), broker_port),
+                ("brokerIP1".into(), "127.0.0.1".into()),
+                ("kvConfigPath".into(), kv),
+            ],
+            Role::Namesrv => vec![("listenPort".into(), ns_port), ("kvConfigPath".into(), kv)],
+            Role::Broker { .. } => vec![
+                ("storePathRootDir".into(), store),
+                ("listenPort".into(), broker_port),
+                ("brokerIP1".into(), "127.0.0.1".into()),
+            ],
+        };
         if self.opts.sync_flush {
             sets.push(("flushDiskType".into(), "SYNC_FLUSH".into()));
         }
         sets.extend(self.opts.sets.iter().cloned());
 
         let mut cmd = Command::new(&self.bin);
-        cmd.arg("standalone");
+        match &self.opts.role {
+            Role::Standalone => cmd.arg("standalone"),
+            Role::Namesrv => cmd.arg("namesrv"),
+            Role::Broker { namesrv } => cmd.arg("broker").arg("-n").arg(namesrv),
+        };
         for (k, v) in &sets {
             cmd.arg("--set").arg(format!("{k}={v}"));
         }
@@ -235,11 +285,10 @@ impl TestBroker {
         self.ready = self.wait_ready(&ready_path);
         if let Some((ns, b)) = fixed {
             assert_eq!(
-                self.namesrv_addr(),
-                ns,
+                self.ready.namesrv, ns,
                 "namesrv came back on another address"
             );
-            assert_eq!(self.broker_addr(), b, "broker came back on another address");
+            assert_eq!(self.ready.broker, b, "broker came back on another address");
         }
     }
 
@@ -265,13 +314,18 @@ impl TestBroker {
         };
         let ready: Ready = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("ready file is not the documented JSON ({e}): {text:?}"));
-        assert!(
+        let role = &self.opts.role;
+        let want_ns = !matches!(role, Role::Broker { .. });
+        let want_broker = *role != Role::Namesrv;
+        assert_eq!(
             ready.namesrv.is_some(),
-            "standalone ready file lacks \"namesrv\": {text}"
+            want_ns,
+            "{role:?}: \"namesrv\" key in ready file {text}"
         );
-        assert!(
+        assert_eq!(
             ready.broker.is_some(),
-            "standalone ready file lacks \"broker\": {text}"
+            want_broker,
+            "{role:?}: \"broker\" key in ready file {text}"
         );
         ready
     }

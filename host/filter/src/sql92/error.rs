@@ -57,7 +57,8 @@ pub enum ParseErrorKind {
     /// `BETWEEN 10 AND 1`, literal out of range, ...).
     #[error("{0}")]
     Invalid(String),
-    /// Nested deeper than [`super::MAX_DEPTH`] (a wasmq limit; Java would overflow its stack).
+    /// Nested deeper than [`super::MAX_NESTING`] or [`super::MAX_DEPTH`] (wasmq limits; the
+    /// value is the limit that was hit).
     #[error("expression nested deeper than {0} levels")]
     TooDeep(usize),
 }

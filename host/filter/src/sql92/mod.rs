@@ -30,9 +30,14 @@ mod parser;
 
 pub use error::{EvalError, ParseError, ParseErrorKind, Position};
 
-/// Maximum nesting depth of a selector (parentheses, unary operators, chained comparisons).
-/// Deeper selectors are refused with [`ParseErrorKind::TooDeep`] instead of risking the stack.
+/// Maximum depth of the expression tree (e.g. chained `IS NULL`s or `=`s). Deeper selectors are
+/// refused with [`ParseErrorKind::TooDeep`] instead of risking the stack (a wasmq limit).
 pub const MAX_DEPTH: usize = 128;
+
+/// Maximum nesting of parentheses and unary operators (`(`, `NOT`, `-`, `+`). Each level costs
+/// several recursive parser frames (about 16 KiB in debug builds), so this is kept well inside a
+/// 2 MiB thread stack. Real selectors nest a handful of levels; Java has no explicit limit.
+pub const MAX_NESTING: usize = 32;
 
 /// A parsed selector. Build with [`Expression::parse`]; evaluate with [`Expression::evaluate`].
 ///

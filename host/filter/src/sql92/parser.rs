@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use super::error::{ParseError, ParseErrorKind, Position};
 use super::eval::{Value, compare};
 use super::lexer::{Lexer, Tok, Token};
-use super::{CompareOp, Expression, Literal, MAX_DEPTH};
+use super::{CompareOp, Expression, Literal, MAX_DEPTH, MAX_NESTING};
 
 /// A sub-expression with its tree depth and the position where its text starts.
 #[derive(Debug)]
@@ -148,7 +148,7 @@ impl Parser {
                 }
                 // Java enters this loop on NOT and then insists on BETWEEN or IN.
                 Tok::Not => {
-                    let not = self.next()?;
+                    self.next()?;
                     match self.peek_kind(0)? {
                         Tok::Between => {
                             self.next()?;
@@ -160,7 +160,6 @@ impl Parser {
                         }
                         _ => {
                             let found = self.next()?;
-                            let _ = not;
                             return Err(unexpected("BETWEEN or IN after NOT", &found));
                         }
                     }
@@ -234,11 +233,11 @@ impl Parser {
 
     fn unary_expr(&mut self) -> Result<Node, ParseError> {
         self.nesting += 1;
-        let result = if self.nesting > MAX_DEPTH {
+        let result = if self.nesting > MAX_NESTING {
             let pos = self.peek(0)?.pos;
             Err(ParseError {
                 pos,
-                kind: ParseErrorKind::TooDeep(MAX_DEPTH),
+                kind: ParseErrorKind::TooDeep(MAX_NESTING),
             })
         } else {
             self.unary_inner()
@@ -374,13 +373,13 @@ fn create_equal(left: Node, right: Node) -> Result<Node, ParseError> {
             ));
         }
     }
-    if let (Expression::Literal(Literal::Bool(_)), Expression::Literal(r)) = (&left.e, &right.e) {
-        if !matches!(r, Literal::Bool(_)) {
-            return Err(invalid(
-                right.pos,
-                "a boolean literal cannot be compared with this literal",
-            ));
-        }
+    if let (Expression::Literal(Literal::Bool(_)), Expression::Literal(r)) = (&left.e, &right.e)
+        && !matches!(r, Literal::Bool(_))
+    {
+        return Err(invalid(
+            right.pos,
+            "a boolean literal cannot be compared with this literal",
+        ));
     }
     compare_node(CompareOp::Eq, left, right)
 }

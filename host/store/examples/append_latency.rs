@@ -3,6 +3,7 @@
 
 use bytes::Bytes;
 use std::future::Future;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
@@ -69,7 +70,9 @@ fn main() {
             .copied()
             .unwrap_or(0)
     };
-    println!(
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
         "{n} puts in {total:?}: {:.0} msg/s; latency ns p50 {} p90 {} p99 {} p99.9 {} max {}",
         n as f64 / total.as_secs_f64(),
         p(0.5),
@@ -79,7 +82,8 @@ fn main() {
         p(1.0)
     );
     for (ns, i, off) in worst {
-        println!(
+        let _ = writeln!(
+            out,
             "  stall {:.1} ms at put {i}, offset {off} ({} MiB into its file)",
             ns as f64 / 1e6,
             (off % (256 << 20)) >> 20

@@ -14,6 +14,8 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::{self, AnyPlugin};
 use crate::metrics::BindingCells;
+use crate::wasi_sync::{SyncIo, SyncTable};
+use wasmtime_wasi::p2::bindings::sync::io::{poll, streams};
 
 /// Converts wasmtime's error type into `anyhow` so `.context(...)` can be used.
 pub(crate) trait WasmtimeResultExt<T> {
@@ -57,6 +59,15 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .ah()
             .context("linking WASI")?;
+        // Replace WASI's stream and poll bindings with ones that never enter tokio (wasi_sync.rs).
+        linker.allow_shadowing(true);
+        streams::add_to_linker::<StoreState, SyncIo>(&mut linker, |s| SyncTable(&mut s.table))
+            .ah()
+            .context("linking wasi:io/streams")?;
+        poll::add_to_linker::<StoreState, SyncIo>(&mut linker, |s| SyncTable(&mut s.table))
+            .ah()
+            .context("linking wasi:io/poll")?;
+        linker.allow_shadowing(false);
         Ok(Runtime { engine, linker })
     }
 }

@@ -10,6 +10,7 @@
 //!   long-lived instances; per-call fuel, memory cap, trap → instance replaced.
 //! - `engine`: the wasmtime engine (`concurrency_support(false)`, fuel), linker, closed WASI,
 //!   host imports (log, metrics, config), stdout/stderr into `tracing`.
+//! - `wasi_sync`: WASI stream/poll bindings that never block on tokio (plugins may run on runtime threads).
 //! - `cache`: compiled artifacts on disk, keyed by content hash + engine hash (the one `unsafe` module).
 //! - `spec`: the bindings file (`plugins.toml`); `message`: message views and the flat batch encoder;
 //!   `metrics`: per-binding counters; [`cli`]: the `wasmq plugin ...` author tools.
@@ -29,6 +30,7 @@ mod metrics;
 mod plugin;
 mod registry;
 mod spec;
+mod wasi_sync;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -458,7 +458,21 @@ impl BindingRuntime {
             });
         }
         let start = Instant::now();
-        let result = f(&mut inst);
+        // A panic inside a host function (wasmtime re-raises it once out of wasm) must not take the
+        // caller down: it is treated as a trap and the instance is dropped.
+        let result = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut inst))) {
+            Ok(r) => r,
+            Err(payload) => {
+                let what = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                Err(wasmtime::format_err!(
+                    "host function panicked during the call: {what}"
+                ))
+            }
+        };
         BindingCells::add(&c.nanos, start.elapsed().as_nanos() as u64);
         BindingCells::add(&c.calls, 1);
         BindingCells::add(&c.messages, messages as u64);

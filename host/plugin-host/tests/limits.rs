@@ -266,3 +266,37 @@ fn broken_files_are_reported_not_fatal() {
     assert_eq!(host.plugins().len(), 1);
     assert_eq!(host.bindings().len(), 1);
 }
+
+/// The broker calls plugins from tokio tasks: WASI stdio must work there, and blocking must trap.
+#[test]
+fn plugins_run_inside_tokio_runtimes() {
+    let dir = plugins_dir(
+        &[("fixture-escape", "escape")],
+        "[[binding]]\nplugin = \"escape\"\nhook = \"ingress-filter\"\non-failure = \"refuse\"\n",
+    );
+    let host = open(dir.path(), None);
+    let current = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let multi = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    for rt in [&current, &multi] {
+        let h = host.clone();
+        let out = rt.block_on(async move {
+            let h2 = h.clone();
+            tokio::spawn(async move { h2.ingress("t", &mut vec![tagged("escape")]) })
+                .await
+                .unwrap()
+        });
+        assert!(
+            matches!(&out.verdicts[0], Verdict::Rejected { reason, .. } if reason.starts_with("file: denied")),
+            "{out:?}"
+        );
+    }
+    let m = &host.metrics()[0];
+    assert_eq!(m.failures(), 0, "{m:?}");
+}

@@ -21,6 +21,7 @@ use rocketmq_client_rust::{
     ClientError, ClientResult, ClientRuntime, ClientRuntimeConfig, ConsumeConcurrentlyContext,
     ConsumeConcurrentlyStatus, ConsumeOrderlyContext, ConsumeOrderlyStatus, DefaultMQProducer,
     DefaultMQPushConsumer, MQPushConsumer, MessageListenerConcurrently, MessageListenerOrderly,
+    MessageQueueListener,
 };
 use rocketmq_model::common::consumer::consume_from_where::ConsumeFromWhere;
 use rocketmq_model::common::message::message_ext::MessageExt;
@@ -235,6 +236,24 @@ fn emit_sent(mut v: Value, r: &rocketmq_model::result::SendResult, k: usize) {
     emit(v);
 }
 
+/// Reports this consumer's queue allocation for the subscribed topic (like ali-ons' `allocated`).
+struct Allocation(String);
+
+impl MessageQueueListener for Allocation {
+    fn message_queue_changed(
+        &self,
+        topic: &str,
+        _all: &std::collections::HashSet<MessageQueue>,
+        mine: &std::collections::HashSet<MessageQueue>,
+    ) {
+        if topic == self.0 {
+            let mut queues: Vec<i32> = mine.iter().map(|q| q.queue_id()).collect();
+            queues.sort_unstable();
+            emit(json!({"event": "allocated", "queues": queues}));
+        }
+    }
+}
+
 struct Listener {
     received: Arc<AtomicUsize>,
     target: usize,
@@ -310,6 +329,7 @@ async fn consume(namesrv: String, args: Args) -> Result<(), BoxError> {
         .name_server_addr(namesrv)
         .consume_from_where(from)
         .consume_message_batch_max_size(1)
+        .message_queue_listener(Some(Arc::new(Allocation(topic.clone()))))
         .build();
     consumer.subscribe(topic.as_str(), args.str("sub")).await?;
     let received = Arc::new(AtomicUsize::new(0));

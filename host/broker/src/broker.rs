@@ -12,6 +12,7 @@ use crate::clients::ClientRegistry;
 use crate::config::BrokerConfig;
 use crate::error::BrokerError;
 use crate::groups::GroupTable;
+use crate::hooks::MessageHooks;
 use crate::locks::QueueLocks;
 use crate::long_polling::PullHolds;
 use crate::offsets::OffsetTable;
@@ -44,6 +45,8 @@ pub struct Broker {
     pub delay_offsets: DelayOffsets,
     /// Resolved transactional half messages.
     pub transactions: Transactions,
+    /// Data-path policy hooks (plugins).
+    pub hooks: Arc<dyn MessageHooks>,
     /// Ordered-consumption queue locks.
     pub locks: QueueLocks,
     /// Delay levels in ms (level n = index n - 1).
@@ -60,6 +63,7 @@ impl Broker {
         config: BrokerConfig,
         store: Arc<MessageStore>,
         port: u16,
+        hooks: Arc<dyn MessageHooks>,
     ) -> Result<Self, BrokerError> {
         let ip: IpAddr = config
             .broker_ip1
@@ -82,6 +86,7 @@ impl Broker {
             clients: ClientRegistry::default(),
             holds: PullHolds::default(),
             locks: QueueLocks::default(),
+            hooks,
             transactions: Transactions::load(&store),
             delay_offsets: DelayOffsets::load(&config)?,
             delay_levels_ms: config.delay_levels_ms(),

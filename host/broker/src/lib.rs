@@ -6,6 +6,7 @@
 //!   [`schedule`] (delayed delivery), [`transactions`] (half messages and their checker),
 //!   [`requeue`] (re-storing records), [`filter`] (tag hash matching).
 //! - [`processor`]: one file per request family and the one request table.
+//! - [`hooks`]: [`hooks::MessageHooks`], the data-path policy hooks plugins implement.
 //! - [`register`]: REGISTER_BROKER / UNREGISTER_BROKER with the name servers.
 //! - [`error`]: [`BrokerError`] and the single store-error -> response-code mapping.
 //!
@@ -19,6 +20,7 @@ pub mod config;
 pub mod error;
 pub mod filter;
 pub mod groups;
+pub mod hooks;
 pub mod locks;
 pub mod long_polling;
 pub mod offsets;
@@ -101,10 +103,19 @@ impl Drop for BrokerHandle {
     }
 }
 
-/// Starts a broker over `store`.
+/// Starts a broker over `store`, without data-path hooks.
 pub async fn start(
     config: BrokerConfig,
     store: Arc<MessageStore>,
+) -> Result<BrokerHandle, BrokerError> {
+    start_with_hooks(config, store, Arc::new(hooks::NoHooks)).await
+}
+
+/// Starts a broker over `store` whose sends and pulls pass through `hooks` (plugins).
+pub async fn start_with_hooks(
+    config: BrokerConfig,
+    store: Arc<MessageStore>,
+    hooks: Arc<dyn hooks::MessageHooks>,
 ) -> Result<BrokerHandle, BrokerError> {
     let listen = SocketAddr::from((Ipv4Addr::UNSPECIFIED, config.listen_port));
     let main = Server::bind(listen)
@@ -130,7 +141,7 @@ pub async fn start(
     } else {
         None
     };
-    let broker = Arc::new(Broker::new(config, store, local_addr.port())?);
+    let broker = Arc::new(Broker::new(config, store, local_addr.port(), hooks)?);
     let weak = Arc::downgrade(&broker);
     broker
         .store

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod clients;
+pub mod ingress;
 pub mod locks;
 pub mod offsets;
 pub mod pull;

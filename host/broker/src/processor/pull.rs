@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use wasmq_protocol::header::broker::{PullMessageRequestHeader, PullMessageResponseHeader};
 use wasmq_protocol::message::flags::PERM_READ;
-use wasmq_protocol::message::{encode_properties, keys, tags_hash_code};
+use wasmq_protocol::message::record::RecordView;
+use wasmq_protocol::message::{encode_properties, keys, property, tags_hash_code};
 use wasmq_protocol::{RemotingCommand, ResponseCode};
 use wasmq_remoting::Request;
 use wasmq_store::{GetMessageResult, GetMessageStatus, MessageToStore};
@@ -14,6 +15,7 @@ use wasmq_store::{GetMessageResult, GetMessageStatus, MessageToStore};
 use crate::broker::Broker;
 use crate::error::Refusal;
 use crate::filter::{PullFilter, TagFilter};
+use crate::hooks::ConsumedMessage;
 use crate::long_polling::HoldRequest;
 use crate::topics::{OFFSET_MOVED_EVENT, now_ms};
 
@@ -241,14 +243,14 @@ fn pull_filter(
 struct PullAnswer {
     code: ResponseCode,
     header: PullMessageResponseHeader,
-    remark: &'static str,
+    remark: String,
     messages: Vec<bytes::Bytes>,
 }
 
 impl PullAnswer {
     fn into_command(self) -> RemotingCommand {
-        let mut c = RemotingCommand::response(self.code, Some(self.remark.to_owned()))
-            .with_header(&self.header);
+        let mut c =
+            RemotingCommand::response(self.code, Some(self.remark)).with_header(&self.header);
         c.body_chunks = self.messages;
         c
     }
@@ -266,6 +268,29 @@ fn read(b: &Broker, h: &PullMessageRequestHeader, filter: &PullFilter) -> PullAn
             });
     let r = if filter.needs_properties() {
         evaluate_records(r, filter)
+    } else {
+        r
+    };
+    let r = if r.status == GetMessageStatus::Found
+        && b.hooks.has_consumer_filter(&h.consumer_group, &h.topic)
+    {
+        match consumer_hooks(b, h, r) {
+            Ok(r) => r,
+            Err((reason, min_offset, max_offset)) => {
+                // Undecided: the client retries later; nothing is skipped.
+                return PullAnswer {
+                    code: ResponseCode::SystemError,
+                    header: PullMessageResponseHeader {
+                        suggest_which_broker_id: 0,
+                        next_begin_offset: h.queue_offset,
+                        min_offset,
+                        max_offset,
+                    },
+                    remark: format!("consumer filter plugin failed: {reason}"),
+                    messages: Vec::new(),
+                };
+            }
+        }
     } else {
         r
     };
@@ -301,13 +326,70 @@ fn read(b: &Broker, h: &PullMessageRequestHeader, filter: &PullFilter) -> PullAn
             min_offset: r.min_offset,
             max_offset: r.max_offset,
         },
-        remark: status_name(r.status),
+        remark: status_name(r.status).to_owned(),
         messages: if code == ResponseCode::Success {
             r.messages
         } else {
             Vec::new()
         },
     }
+}
+
+/// Runs the consumer-filter hooks over the found records; like SQL92, none kept => 20.
+fn consumer_hooks(
+    b: &Broker,
+    h: &PullMessageRequestHeader,
+    mut r: GetMessageResult,
+) -> Result<GetMessageResult, (String, i64, i64)> {
+    let decoded: Vec<_> = r
+        .messages
+        .iter()
+        .map(|m| RecordView::decode(m, false).ok().map(|(rec, _)| rec))
+        .collect();
+    let views: Vec<ConsumedMessage<'_>> = decoded
+        .iter()
+        .flatten()
+        .map(|rec| ConsumedMessage {
+            topic: rec.topic,
+            queue_id: rec.queue_id,
+            tags: property(rec.properties, keys::TAGS).unwrap_or_default(),
+            keys: property(rec.properties, keys::KEYS).unwrap_or_default(),
+            properties: rec.properties,
+            body: rec.body,
+        })
+        .collect();
+    let keep = b
+        .hooks
+        .consumer_filter(&h.consumer_group, &h.topic, &views)
+        .map_err(|reason| (reason, r.min_offset, r.max_offset))?;
+    // Undecodable records (none expected) are delivered: the client decides.
+    let mut verdicts = keep.into_iter();
+    let flags: Vec<bool> = decoded
+        .iter()
+        .map(|d| d.is_none() || verdicts.next().unwrap_or(true))
+        .collect();
+    drop(views);
+    drop(decoded);
+    let mut kept = Vec::new();
+    let mut offsets = Vec::new();
+    for ((m, off), keep) in r
+        .messages
+        .into_iter()
+        .zip(r.message_queue_offsets)
+        .zip(flags)
+    {
+        if keep {
+            kept.push(m);
+            offsets.push(off);
+        }
+    }
+    r.buffer_total_size = kept.iter().map(bytes::Bytes::len).sum();
+    r.messages = kept;
+    r.message_queue_offsets = offsets;
+    if r.messages.is_empty() {
+        r.status = GetMessageStatus::NoMatchedMessage;
+    }
+    Ok(r)
 }
 
 /// Drops the records a SQL92 filter rejects; none left => NO_MATCHED_MESSAGE (the scan position
@@ -319,7 +401,7 @@ fn evaluate_records(mut r: GetMessageResult, filter: &PullFilter) -> GetMessageR
     let mut kept = Vec::with_capacity(r.messages.len());
     let mut offsets = Vec::with_capacity(r.messages.len());
     for (m, off) in r.messages.into_iter().zip(r.message_queue_offsets) {
-        let keep = wasmq_protocol::message::record::RecordView::decode(&m, false)
+        let keep = RecordView::decode(&m, false)
             .is_ok_and(|(rec, _)| filter.matches_properties(rec.properties));
         if keep {
             kept.push(m);

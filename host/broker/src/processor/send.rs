@@ -130,9 +130,9 @@ fn refuse(code: ResponseCode, remark: impl Into<String>) -> Refusal {
 }
 
 /// Where a checked send goes.
-struct Target {
-    topic: TopicConfig,
-    queue_id: i32,
+pub(crate) struct Target {
+    pub(crate) topic: TopicConfig,
+    pub(crate) queue_id: i32,
     /// Diverted to the dead-letter queue: delivered at once, whatever DELAY says.
     dead_letter: bool,
 }
@@ -171,22 +171,32 @@ pub async fn send(
     let wait_store_ok = prop(&props, keys::WAIT) != Some("false");
     props.retain(|(k, _)| k != keys::WAIT && !(target.dead_letter && k == keys::DELAY));
     set_prop(&mut props, keys::CLUSTER, &b.config.broker_cluster_name);
+    if h.batch && h.topic.starts_with(RETRY_PREFIX) {
+        return refuse(
+            ResponseCode::MessageIllegal,
+            "batch request does not support retry group",
+        )
+        .into();
+    }
+    if h.batch && prop(&props, keys::DELAY).is_some_and(|d| d != "0") {
+        return refuse(
+            ResponseCode::MessageIllegal,
+            "batch message does not support delay",
+        )
+        .into();
+    }
+    if !half && b.hooks.has_ingress(&target.topic.topic_name) {
+        let req = super::ingress::Checked {
+            request: &h,
+            target: &target,
+            props,
+            peer,
+            wait_store_ok,
+        };
+        return super::ingress::send_through_hooks(b, req, body).await;
+    }
 
     let result = if h.batch {
-        if h.topic.starts_with(RETRY_PREFIX) {
-            return refuse(
-                ResponseCode::MessageIllegal,
-                "batch request does not support retry group",
-            )
-            .into();
-        }
-        if prop(&props, keys::DELAY).is_some_and(|d| d != "0") {
-            return refuse(
-                ResponseCode::MessageIllegal,
-                "batch message does not support delay",
-            )
-            .into();
-        }
         put_batch(b, &h, &target, &props, body, peer, wait_store_ok).await
     } else {
         let (topic, queue_id) = if half {
@@ -418,7 +428,7 @@ async fn put_batch(
         .await
 }
 
-fn respond(
+pub(crate) fn respond(
     b: &Broker,
     result: Result<PutResult, StoreError>,
     queue_id: i32,

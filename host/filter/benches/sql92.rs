@@ -4,8 +4,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use wasmq_filter::{Expression, MessageFilter, TagFilter};
-use wasmq_protocol::message::properties::{encode_properties, property};
+use wasmq_filter::{Expression, MessageFilter, TagFilter, props};
+use wasmq_protocol::message::properties::{encode_properties, iter_properties, property};
 use wasmq_protocol::message::tags_hash_code;
 
 const BATCH: usize = 64;
@@ -59,8 +59,48 @@ fn bench(c: &mut Criterion) {
                 .count()
         })
     });
+    g.bench_function("sql92_over_properties_string_filter_props_lookup", |b| {
+        b.iter(|| {
+            msgs.iter()
+                .filter(|(p, _)| sql.matches(&props::lookup(black_box(p))))
+                .count()
+        })
+    });
+    // Same selector over pre-split properties: separates evaluation cost from lookup cost.
+    let decoded: Vec<Vec<(&str, &str)>> = msgs
+        .iter()
+        .map(|(p, _)| iter_properties(p).collect())
+        .collect();
+    g.bench_function("sql92_over_presplit_properties", |b| {
+        b.iter(|| {
+            decoded
+                .iter()
+                .filter(|d| {
+                    let d = black_box(d);
+                    sql.matches(&|k: &str| d.iter().rev().find(|(n, _)| *n == k).map(|(_, v)| *v))
+                })
+                .count()
+        })
+    });
+    g.bench_function("property_lookup_only_color_idx", |b| {
+        b.iter(|| {
+            msgs.iter()
+                .filter(|(p, _)| {
+                    property(black_box(p), "color").is_some() && property(p, "idx").is_some()
+                })
+                .count()
+        })
+    });
     g.finish();
 
+    let one = msgs[5].0.as_str();
+    eprintln!("properties of one message: {} bytes", one.len());
+    c.bench_function("one_lookup_filter_props", |b| {
+        b.iter(|| props::property(black_box(one), black_box("idx")))
+    });
+    c.bench_function("one_lookup_protocol_property", |b| {
+        b.iter(|| property(black_box(one), black_box("idx")))
+    });
     c.bench_function("sql92_parse", |b| {
         b.iter(|| Expression::parse(black_box(SELECTOR)).is_ok())
     });

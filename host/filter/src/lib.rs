@@ -26,7 +26,6 @@
 //!
 //! ```
 //! # use wasmq_filter::MessageFilter;
-//! use wasmq_protocol::message::properties::property;
 //! # let filter = MessageFilter::new(Some("SQL92"), Some("color = 'red'")).unwrap();
 //! # let tags_code = 0i64;
 //! # let record_properties = "color\u{1}red\u{2}TAGS\u{1}t";
@@ -35,8 +34,11 @@
 //!     // 2. only SQL92 needs the record: read it, then evaluate over its properties string
 //!     //    (`RecordView::properties`), without decoding it into a map.
 //!     let ok = !filter.needs_properties()
-//!         || filter.matches(&|key: &str| property(record_properties, key));
+//!         || filter.matches(&wasmq_filter::props::lookup(record_properties));
 //!     assert!(ok);
+//!     // Equivalent, about 3x slower per lookup today:
+//!     use wasmq_protocol::message::properties::property;
+//!     assert!(filter.matches(&|key: &str| property(record_properties, key)));
 //! }
 //! ```
 //!
@@ -46,6 +48,7 @@
 //! [`sql92::Expression::evaluate_detailed`] to log such cases.
 
 pub mod filter;
+pub mod props;
 pub mod sql92;
 pub mod tag;
 

@@ -153,6 +153,10 @@ const CASES: &[Case] = &[
     ("a = 0L", &[("a", "0")], T),
     ("(a > 1) = TRUE", &[("a", "2")], T),
     ("5 IS NULL", &[], F),
+    // NOT binds tighter than '=': (NOT a) = 1 compares a Boolean with an Integer (-1: false)
+    ("NOT a = 1", &[("a", "1")], F),
+    ("NOT a = 1", &[], U),
+    ("a > -2147483648", &[("a", "-2147483647")], T),
     ("TRUE", &[], T),
     ("FALSE OR NULL", &[], U),
     ("NOT NULL", &[], U),

@@ -356,3 +356,53 @@ async fn sql92_filter_on_properties() {
     assert_eq!(b.call(check("idx > 1")).await.code, 1);
     b.stop().await;
 }
+
+#[tokio::test]
+async fn admin_created_multi_tag_topic_marks_messages() {
+    use wasmq_protocol::header::broker::CreateTopicRequestHeader;
+    let dir = tempfile::tempdir().unwrap();
+    let b = TestBroker::start(dir.path()).await;
+    let create = RemotingCommand::request_with_header(
+        RequestCode::UpdateAndCreateTopic,
+        0,
+        &CreateTopicRequestHeader {
+            topic: "Multi".into(),
+            default_topic: Some("TBW102".into()),
+            read_queue_nums: 2,
+            write_queue_nums: 2,
+            perm: 6,
+            topic_filter_type: Some("MULTI_TAG".into()),
+            topic_sys_flag: Some(0),
+            order: Some(false),
+        },
+    );
+    assert_eq!(b.call(create).await.code, 0);
+    let bad = b.call(send_v2("Multi", 2, &[], "x")).await;
+    assert_eq!(bad.code, 1, "only 2 queues");
+    assert_eq!(
+        b.call(send_v2("Multi", 1, &[("TAGS", "a")], "x"))
+            .await
+            .code,
+        0
+    );
+    wait_dispatched(&b, "Multi", 1, 1).await;
+    let recs = records(&b.call(pull("CG", "Multi", 1, 0, Some("*"), None)).await);
+    assert_eq!(recs[0].sys_flag & 0x2, 0x2, "MULTI_TAGS flag");
+    let system = RemotingCommand::request_with_header(
+        RequestCode::UpdateAndCreateTopic,
+        0,
+        &CreateTopicRequestHeader {
+            topic: "TBW102".into(),
+            read_queue_nums: 1,
+            write_queue_nums: 1,
+            perm: 6,
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        b.call(system).await.code,
+        1,
+        "system topics are not overwritten"
+    );
+    b.stop().await;
+}

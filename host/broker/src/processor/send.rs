@@ -7,13 +7,13 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use rand::Rng;
-use wasmq_protocol::body::namesrv::TopicConfig;
+use wasmq_protocol::body::namesrv::{TopicConfig, TopicFilterType};
 use wasmq_protocol::code::V3_4_9;
 use wasmq_protocol::header::broker::{
     SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
 };
 use wasmq_protocol::message::flags::{
-    PERM_READ, PERM_WRITE, TRANSACTION_ROLLBACK_TYPE, transaction_value,
+    MULTI_TAGS_FLAG, PERM_READ, PERM_WRITE, TRANSACTION_ROLLBACK_TYPE, transaction_value,
 };
 use wasmq_protocol::message::{
     decode_batch, decode_properties, encode_properties, keys, offset_msg_id, tags_hash_code,
@@ -184,6 +184,9 @@ pub async fn send(
             "batch message does not support delay",
         )
         .into();
+    }
+    if target.topic.topic_filter_type == TopicFilterType::MultiTag {
+        h.sys_flag |= MULTI_TAGS_FLAG;
     }
     if !half && b.hooks.has_ingress(&target.topic.topic_name) {
         let req = super::ingress::Checked {

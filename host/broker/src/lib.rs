@@ -210,8 +210,11 @@ fn spawn_offset_flush(
                 _ = stop.changed() => return,
                 () = tokio::time::sleep(period) => {}
             }
-            if let Err(e) = b.offsets.persist() {
-                tracing::error!(cause = %e, "cannot persist consumerOffset.json");
+            let b = Arc::clone(&b);
+            match tokio::task::spawn_blocking(move || b.offsets.persist()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(cause = %e, "cannot persist consumerOffset.json"),
+                Err(e) => tracing::error!(cause = %e, "offset flush task failed"),
             }
         }
     })

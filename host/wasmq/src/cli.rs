@@ -44,6 +44,9 @@ pub struct ServerArgs {
     /// Print the effective configuration (given values and defaults for the rest) and exit.
     #[arg(short = 'p', long = "print-config")]
     pub print_config: bool,
+    /// Plugins directory (components and plugins.toml), watched for changes; also `pluginsDir`.
+    #[arg(long = "plugins", value_name = "DIR")]
+    pub plugins: Option<PathBuf>,
     /// When ready, write `{"namesrv":"ip:port","broker":"ip:port"}` to this file (atomically).
     #[arg(long = "ready-file", value_name = "PATH")]
     pub ready_file: Option<PathBuf>,
@@ -58,7 +61,4 @@ pub struct BrokerArgs {
     /// Nameserver address list, `host:port;host:port` (else namesrvAddr, else NAMESRV_ADDR).
     #[arg(short = 'n', long = "namesrv-addr", value_name = "ADDRS")]
     pub namesrv_addr: Option<String>,
-    /// Plugins directory (components and plugins.toml); also the `pluginsDir` key.
-    #[arg(long = "plugins", value_name = "DIR")]
-    pub plugins: Option<PathBuf>,
 }

@@ -4,6 +4,7 @@
 mod admin;
 mod bench;
 mod cli;
+mod plugins;
 mod ready;
 mod serve;
 mod settings;

@@ -10,7 +10,7 @@ use wasmq_namesrv::NamesrvConfig;
 
 use crate::cli::{BrokerArgs, ServerArgs};
 use crate::store_settings::StoreSettings;
-use crate::{ready, settings};
+use crate::{plugins, ready, settings};
 
 /// Keys only `wasmq standalone` and the plugin host read.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -20,6 +20,8 @@ struct ProcessSettings {
     namesrv_listen_port: u16,
     /// Plugins directory (`--plugins` wins).
     plugins_dir: Option<PathBuf>,
+    /// Bindings file; default `<pluginsDir>/plugins.toml`.
+    plugins_bindings: Option<PathBuf>,
 }
 
 impl Default for ProcessSettings {
@@ -27,6 +29,7 @@ impl Default for ProcessSettings {
         Self {
             namesrv_listen_port: 9876,
             plugins_dir: None,
+            plugins_bindings: None,
         }
     }
 }
@@ -47,15 +50,16 @@ fn any_addr(port: u16) -> SocketAddr {
 pub fn namesrv(args: ServerArgs) -> anyhow::Result<()> {
     let mut source = settings::source(&args)?;
     let config: NamesrvConfig = source.extract()?;
+    let process: ProcessSettings = source.extract()?;
     settings::warn_unknown(&source);
     if args.print_config {
         return settings::print("namesrv", &config);
     }
+    let plugins_dir = args.plugins.clone().or(process.plugins_dir.clone());
     runtime()?.block_on(async move {
+        let plugins = plugins::open(plugins_dir.as_deref(), process.plugins_bindings.clone())?;
         let port = config.listen_port;
-        let handle = wasmq_namesrv::start(config, any_addr(port))
-            .await
-            .with_context(|| format!("starting the nameserver on port {port}"))?;
+        let handle = start_namesrv(config, port, &plugins).await?;
         let addr = loopback_if_unspecified(handle.local_addr());
         tracing::info!(%addr, "nameserver ready");
         ready::announce(args.ready_file.as_deref(), Some(addr), None)?;
@@ -99,14 +103,13 @@ pub fn broker(args: BrokerArgs, standalone: bool) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let plugins_dir = args.plugins.clone().or(process.plugins_dir.clone());
+    let plugins_dir = args.server.plugins.clone().or(process.plugins_dir.clone());
     runtime()?.block_on(async move {
+        let plugins = plugins::open(plugins_dir.as_deref(), process.plugins_bindings.clone())?;
         let namesrv_handle = match namesrv {
             Some(n) => {
                 let port = n.listen_port;
-                let h = wasmq_namesrv::start(n, any_addr(port))
-                    .await
-                    .with_context(|| format!("starting the nameserver on port {port}"))?;
+                let h = start_namesrv(n, port, &plugins).await?;
                 let addr = loopback_if_unspecified(h.local_addr());
                 broker.namesrv_addr = Some(addr.to_string());
                 Some((h, addr))
@@ -119,9 +122,6 @@ pub fn broker(args: BrokerArgs, standalone: bool) -> anyhow::Result<()> {
             tokio::task::spawn_blocking(move || wasmq_store::MessageStore::open(store_config))
                 .await?
                 .with_context(|| format!("opening the store at {root}"))?;
-        if let Some(dir) = &plugins_dir {
-            tracing::info!(dir = %dir.display(), "plugins directory");
-        }
         let handle = wasmq_broker::start(broker, message_store)
             .await
             .context("starting the broker")?;
@@ -138,6 +138,22 @@ pub fn broker(args: BrokerArgs, standalone: bool) -> anyhow::Result<()> {
         }
         Ok(())
     })
+}
+
+/// Starts a nameserver whose routes pass through the bound route-policy plugins.
+async fn start_namesrv(
+    config: NamesrvConfig,
+    port: u16,
+    plugins: &wasmq_plugin_host::PluginHost,
+) -> anyhow::Result<wasmq_namesrv::NamesrvHandle> {
+    let state = wasmq_namesrv::NamesrvState::new(config)
+        .context("loading the nameserver's KV config")?
+        .with_route_policy(std::sync::Arc::new(plugins::PluginRoutePolicy(
+            plugins.clone(),
+        )));
+    wasmq_namesrv::serve(std::sync::Arc::new(state), any_addr(port))
+        .await
+        .with_context(|| format!("starting the nameserver on port {port}"))
 }
 
 /// An address clients on this machine can dial.

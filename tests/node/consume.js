@@ -2,11 +2,12 @@
 // Push-consumes with ali-ons and prints every delivered message.
 // Usage: WASMQ_NAMESRV=host:port node consume.js --group G --topic T [--sub '*'] [--count N]
 //          [--linger-ms 0] [--timeout-ms 60000] [--from first|last] [--rebalance-ms 10000]
-//          [--fail-times 0] [--max-reconsume 16]
+//          [--fail-times 0] [--max-reconsume 16] [--sql "e2e_index >= 5"]
 // Stops (closing the consumer, which commits offsets) once --count messages arrived and --linger-ms
 // more passed (to catch duplicates), on SIGTERM/SIGINT, or at --timeout-ms (exit code 3).
 // --count 0 = until a signal. --fail-times K: each message is answered ACTION_RETRY on its first K
-// deliveries (counted per original msgId), to exercise retry topics.
+// deliveries (counted per original msgId), to exercise retry topics. --sql subscribes with a SQL92
+// selector (expressionType SQL92) instead of the --sub tag expression.
 // Events: started, allocated {queues:[queueId..]}, msg {...}, client_filtered {tags},
 // closed {received}, timeout {received}.
 
@@ -16,7 +17,7 @@ const { parseArgs, emit, fail, makeLogger, clientOptions } = require('./common')
 async function main() {
   const args = parseArgs({
     group: '', topic: '', sub: '*', count: 0, lingerMs: 0, timeoutMs: 60000, from: 'first',
-    rebalanceMs: 10000, failTimes: 0, maxReconsume: 16,
+    rebalanceMs: 10000, failTimes: 0, maxReconsume: 16, sql: '',
   });
   if (!args.group || !args.topic) fail('--group and --topic are required');
   const logger = makeLogger(debugArgs => {
@@ -55,7 +56,8 @@ async function main() {
     emit({ event: 'allocated', queues: queues.sort((a, b) => a - b) });
   });
 
-  consumer.subscribe(args.topic, args.sub, async msg => {
+  const selector = args.sql ? { expressionType: 'SQL92', subString: args.sql } : args.sub;
+  consumer.subscribe(args.topic, selector, async msg => {
     const origin = msg.originMessageId || msg.msgId;
     const seen = (attempts.get(origin) || 0) + 1;
     attempts.set(origin, seen);

@@ -267,3 +267,38 @@ fn query_by_key_and_view_by_msg_id_return_the_stored_records() {
         22
     );
 }
+
+#[test]
+fn ons_sql92_subscription_receives_only_matching_messages() {
+    let tb = TestBroker::start(BrokerOpts::new().set("enablePropertyFilter", "true"));
+    let topic = unique_name("e2e_sql");
+    let sent = ons_produce(&tb, &topic, 100, &["--tags", "TagA,TagB"]);
+    // e2e_index is a string property: SQL92 coerces it for the numeric comparison.
+    let sql = "e2e_index >= 50 AND TAGS = 'TagA'";
+    let wanted: Vec<Sent> = sent
+        .iter()
+        .filter(|s| s.i >= 50 && s.tag == "TagA")
+        .cloned()
+        .collect();
+    assert_eq!(wanted.len(), 25);
+    let count = wanted.len().to_string();
+    let group = unique_name("g_sql");
+    let mut p = node::spawn(
+        "consume.js",
+        &tb.namesrv_addr(),
+        &[
+            "--group",
+            &group,
+            "--topic",
+            &topic,
+            "--sql",
+            sql,
+            "--count",
+            &count,
+            "--linger-ms",
+            "1500",
+        ],
+    );
+    p.finish_ok(TIMEOUT);
+    check::assert_exactly_once(&wanted, &check::received(p.events()));
+}

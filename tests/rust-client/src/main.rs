@@ -3,11 +3,12 @@
 //! Same contract as the Node scripts in `tests/node/` so the e2e crate checks both alike:
 //! ```text
 //! WASMQ_NAMESRV=host:port wasmq-rust-client produce --topic T --count N [--tags A,B] [--prefix p] [--group G]
-//!     [--mode sync|oneway|batch|ordered] [--batch-size 10] [--orders 4]
+//!     [--mode sync|oneway|batch|ordered|transaction] [--batch-size 10] [--orders 4] [--check-wait-ms 30000]
 //! WASMQ_NAMESRV=host:port wasmq-rust-client consume --group G --topic T [--sub '*'] [--count N]
 //!     [--linger-ms 0] [--timeout-ms 60000] [--from first|last] [--orderly true|false]
 //! ```
 //! Message i carries property e2e_order = i % orders; `ordered` sends pick queue (order % queues).
+//! `transaction`: i % 3 == 0 commits, 1 rolls back, 2 is UNKNOW until the broker's check commits it.
 //! `produce` prints `{"event":"sent",...}` per acknowledged send (msgId = the client's UNIQ_KEY,
 //! offsetMsgId = the broker's), `consume` prints `{"event":"msg",...}` per delivery and
 //! `{"event":"closed"|"timeout","received":n}` at the end. Logs go to stderr.
@@ -20,10 +21,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rocketmq_client_rust::{
     ClientError, ClientResult, ClientRuntime, ClientRuntimeConfig, ConsumeConcurrentlyContext,
     ConsumeConcurrentlyStatus, ConsumeOrderlyContext, ConsumeOrderlyStatus, DefaultMQProducer,
-    DefaultMQPushConsumer, MQPushConsumer, MessageListenerConcurrently, MessageListenerOrderly,
-    MessageQueueListener,
+    DefaultMQPushConsumer, LocalTransactionState, MQPushConsumer, MessageListenerConcurrently,
+    MessageListenerOrderly, MessageQueueListener, TransactionListener, TransactionMQProducer,
 };
 use rocketmq_model::common::consumer::consume_from_where::ConsumeFromWhere;
+use rocketmq_model::common::message::MessageTrait;
 use rocketmq_model::common::message::message_ext::MessageExt;
 use rocketmq_model::common::message::message_queue::MessageQueue;
 use rocketmq_model::common::message::message_single::Message;
@@ -136,6 +138,9 @@ async fn produce(namesrv: String, args: Args) -> Result<(), BoxError> {
     let count = args.num("count")?;
     let prefix = args.str("prefix").to_string();
     let tags: Vec<String> = args.str("tags").split(',').map(str::to_string).collect();
+    if args.str("mode") == "transaction" {
+        return produce_transactional(namesrv, args).await;
+    }
     let rt = Runtime::new()?;
     let mut producer = DefaultMQProducer::builder(rt.client.clone())
         .producer_group(args.str("group").to_string())
@@ -252,6 +257,97 @@ impl MessageQueueListener for Allocation {
             emit(json!({"event": "allocated", "queues": queues}));
         }
     }
+}
+
+/// Message i of a transactional run: i % 3 == 0 commits at once, 1 rolls back at once, 2 answers
+/// UNKNOW first and commits when the broker checks (CHECK_TRANSACTION_STATE).
+struct TxListener {
+    checked: Arc<AtomicUsize>,
+}
+
+fn tx_index(msg: &dyn MessageTrait) -> u64 {
+    msg.property(&"e2e_index".into())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(u64::MAX)
+}
+
+impl TransactionListener for TxListener {
+    fn execute_local_transaction(
+        &self,
+        msg: &dyn MessageTrait,
+        _arg: Option<&(dyn std::any::Any + Send + Sync)>,
+    ) -> LocalTransactionState {
+        match tx_index(msg) % 3 {
+            0 => LocalTransactionState::CommitMessage,
+            1 => LocalTransactionState::RollbackMessage,
+            _ => LocalTransactionState::Unknown,
+        }
+    }
+
+    fn check_local_transaction(&self, msg: &MessageExt) -> LocalTransactionState {
+        let i = tx_index(msg);
+        emit(json!({"event": "checked", "i": i}));
+        self.checked.fetch_add(1, Ordering::SeqCst);
+        if i % 3 == 1 {
+            LocalTransactionState::RollbackMessage
+        } else {
+            LocalTransactionState::CommitMessage
+        }
+    }
+}
+
+async fn produce_transactional(namesrv: String, args: Args) -> Result<(), BoxError> {
+    let topic = args.str("topic").to_string();
+    let count = args.num("count")?;
+    let prefix = args.str("prefix").to_string();
+    let checked = Arc::new(AtomicUsize::new(0));
+    let rt = Runtime::new()?;
+    let mut producer = TransactionMQProducer::builder(rt.client.clone())
+        .producer_group(args.str("group").to_string())
+        .name_server_addr(namesrv)
+        .topics(vec![topic.clone()])
+        .transaction_listener(TxListener {
+            checked: checked.clone(),
+        })
+        .build();
+    producer.start().await?;
+    emit(json!({"event": "started"}));
+    for i in 0..count {
+        let (key, body) = (format!("{prefix}-key-{i}"), format!("{prefix}-body-{i}"));
+        let msg = Message::builder()
+            .topic(topic.as_str())
+            .tags("TagA")
+            .key(key.as_str())
+            .body_slice(body.as_bytes())
+            .raw_property("e2e_index", i.to_string())?
+            .raw_property("e2e_prefix", prefix.as_str())?
+            .build()?;
+        let base = json!({
+            "event": "sent", "i": i, "topic": topic, "tag": "TagA", "key": key, "body": body,
+            "props": {"e2e_index": i.to_string(), "e2e_prefix": prefix}, "sentAt": now_ms(),
+        });
+        let r = producer
+            .send_message_in_transaction::<(), _>(msg, None)
+            .await
+            .map_err(|e| format!("transactional send {i} failed: {e}"))?;
+        let state = r.local_transaction_state.map(|s| format!("{s:?}"));
+        let sr = r
+            .send_result
+            .ok_or_else(|| format!("transactional send {i}: no send result"))?;
+        let mut v = base;
+        v["txState"] = json!(state);
+        emit_sent(v, &sr, 0);
+    }
+    // Stay up until the broker has checked every UNKNOW transaction (or the deadline passes).
+    let unknown = (0..count).filter(|i| i % 3 == 2).count();
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(args.num("check-wait-ms")?);
+    while checked.load(Ordering::SeqCst) < unknown && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await; // polling a condition with a deadline
+    }
+    emit(json!({"event": "done", "count": count, "checked": checked.load(Ordering::SeqCst)}));
+    producer.shutdown().await;
+    rt.shutdown().await;
+    Ok(())
 }
 
 struct Listener {
@@ -383,6 +479,7 @@ async fn main() {
                     ("mode", "sync"),
                     ("batch-size", "10"),
                     ("orders", "4"),
+                    ("check-wait-ms", "30000"),
                 ];
                 produce(namesrv, Args::parse(&argv[1..], &d)?).await
             }

@@ -52,12 +52,20 @@ fn ready_file_and_stdout_line_agree_and_ports_listen() {
     let file: Value =
         serde_json::from_str(&std::fs::read_to_string(tb.ready_path()).expect("ready file"))
             .expect("ready JSON");
-    let stdout = std::fs::read_to_string(tb.stdout_path()).expect("stdout capture");
-    let line = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("wasmq ready "))
-        .unwrap_or_else(|| panic!("no `wasmq ready ` line on stdout: {stdout:?}"));
-    let line: Value = serde_json::from_str(line).expect("ready line JSON");
+    // The line may be printed just after the file is renamed into place: wait for it (deadline).
+    let line = wasmq_e2e::wait_until(Duration::from_secs(5), || {
+        let stdout = std::fs::read_to_string(tb.stdout_path()).ok()?;
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("wasmq ready ").map(str::to_string))
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "no `wasmq ready ` line on stdout: {:?}",
+            std::fs::read_to_string(tb.stdout_path())
+        )
+    });
+    let line: Value = serde_json::from_str(&line).expect("ready line JSON");
     assert_eq!(file, line, "ready file and ready line differ");
     for tmp in [
         tb.ready_path().with_extension("json.tmp"),

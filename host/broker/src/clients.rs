@@ -237,6 +237,16 @@ impl ClientRegistry {
         }
     }
 
+    /// Consumer groups with a live member subscribed to `topic`.
+    pub fn groups_subscribed_to(&self, topic: &str) -> Vec<String> {
+        self.consumers
+            .lock()
+            .iter()
+            .filter(|(_, g)| g.subscriptions.contains_key(topic))
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
     /// The live channels of a producer group.
     pub fn producer_channels(&self, group: &str) -> Vec<ClientChannel> {
         self.producers

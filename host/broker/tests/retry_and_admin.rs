@@ -325,6 +325,17 @@ async fn admin_stats_and_connections() {
     let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
     assert_eq!(v["connectionSet"][0]["clientId"], "10.0.0.7@7");
     assert_eq!(v["subscriptionTable"]["Stats"]["subString"], "*");
+    let who = b
+        .call(RemotingCommand::request_with_header(
+            RequestCode::QueryTopicConsumeByWho,
+            0,
+            &TopicRequestHeader {
+                topic: "Stats".into(),
+            },
+        ))
+        .await;
+    let v: serde_json::Value = serde_json::from_slice(&who.body).unwrap();
+    assert_eq!(v["groupList"], serde_json::json!(["SG"]));
     let r = b
         .call(RemotingCommand::request_with_header(
             RequestCode::GetConsumerConnectionList,

@@ -1,5 +1,6 @@
 //! Admin statistics: GET_ALL_DELAY_OFFSET (45), GET_TOPIC_STATS_INFO (202),
-//! GET_CONSUMER_CONNECTION_LIST (203), GET_PRODUCER_CONNECTION_LIST (204), GET_CONSUME_STATS (208).
+//! GET_CONSUMER_CONNECTION_LIST (203), GET_PRODUCER_CONNECTION_LIST (204), GET_CONSUME_STATS (208),
+//! QUERY_TOPIC_CONSUME_BY_WHO (300).
 //!
 //! Java's fastjson writes maps keyed by `MessageQueue` objects with the object itself in key
 //! position (`{{"brokerName":..,"queueId":0,"topic":..}:{..}}`), which is not standard JSON but
@@ -168,6 +169,21 @@ pub fn consume_stats(b: &Broker, req: Request<GetConsumeStatsRequestHeader>) -> 
         mq_map(&b.config.broker_name, &entries)
     );
     RemotingCommand::success().with_body(body)
+}
+
+/// QUERY_TOPIC_CONSUME_BY_WHO (300): groups subscribed to the topic or holding offsets on it.
+pub fn consumed_by(b: &Broker, req: Request<TopicRequestHeader>) -> RemotingCommand {
+    let topic = req.header.topic;
+    let mut groups: BTreeSet<String> = b.clients.groups_subscribed_to(&topic).into_iter().collect();
+    let prefix = format!("{topic}@");
+    groups.extend(
+        b.offsets
+            .snapshot()
+            .offset_table
+            .keys()
+            .filter_map(|k| k.strip_prefix(&prefix).map(str::to_owned)),
+    );
+    RemotingCommand::success().with_body(json!({ "groupList": groups }).to_string())
 }
 
 #[cfg(test)]

@@ -287,3 +287,87 @@ async fn every_client_code_is_routed_and_others_answer_3() {
     assert_eq!(r.remark.as_deref(), Some(" request type 217 not supported"));
     b.stop().await;
 }
+
+/// Records RESET_CONSUMER_CLIENT_OFFSET bodies.
+#[derive(Default)]
+struct Resets(Mutex<Vec<String>>);
+
+impl Service for Resets {
+    fn call(&self, _conn: &Connection, request: RemotingCommand) -> Dispatch {
+        if request.code == RequestCode::ResetConsumerClientOffset.as_i32() {
+            self.0
+                .lock()
+                .push(String::from_utf8_lossy(&request.body).into_owned());
+        }
+        Dispatch::Ready(None)
+    }
+}
+
+#[tokio::test]
+async fn reset_offset_tells_the_consumers() {
+    use wasmq_protocol::header::broker::ResetOffsetRequestHeader;
+    let dir = tempfile::tempdir().unwrap();
+    let b = TestBroker::start(dir.path()).await;
+    for _ in 0..3 {
+        assert_eq!(b.call(send_v2("Reset", 0, &[], "x")).await.code, 0);
+    }
+    wait_dispatched(&b, "Reset", 0, 3).await;
+    let resets = Arc::new(Resets::default());
+    let consumer = RemotingClient::with_service(resets.clone());
+    let hb = consumer
+        .invoke(
+            &b.addr,
+            heartbeat("10.0.0.3@3", "RG", "Reset", "*"),
+            TIMEOUT,
+        )
+        .await
+        .unwrap();
+    assert_eq!(hb.code, 0);
+    for q in 0..4 {
+        b.handle.broker().offsets.commit("RG", "Reset", q, 1);
+    }
+    let reset = |timestamp, is_force| {
+        RemotingCommand::request_with_header(
+            RequestCode::InvokeBrokerToResetOffset,
+            0,
+            &ResetOffsetRequestHeader {
+                topic: "Reset".into(),
+                group: "RG".into(),
+                timestamp,
+                is_force,
+            },
+        )
+    };
+    let r = b.call(reset(-1, true)).await;
+    assert_eq!(r.code, 0, "{r:?}");
+    let body = String::from_utf8_lossy(&r.body).into_owned();
+    assert!(body.contains(r#""queueId":0,"topic":"Reset"}:3"#), "{body}");
+    // Not forced: an offset ahead of the committed one is not taken.
+    let r = b.call(reset(-1, false)).await;
+    let body2 = String::from_utf8_lossy(&r.body).into_owned();
+    assert!(
+        body2.contains(r#""queueId":0,"topic":"Reset"}:1"#),
+        "{body2}"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while resets.0.lock().len() < 2 {
+        assert!(std::time::Instant::now() < deadline, "consumer never told");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(resets.0.lock()[0], body);
+    let unknown = b
+        .call(RemotingCommand::request_with_header(
+            RequestCode::InvokeBrokerToResetOffset,
+            0,
+            &ResetOffsetRequestHeader {
+                topic: "Reset".into(),
+                group: "Nobody".into(),
+                timestamp: -1,
+                is_force: true,
+            },
+        ))
+        .await;
+    assert_eq!(unknown.code, 1);
+    consumer.close_all().await;
+    b.stop().await;
+}

@@ -73,6 +73,7 @@ pub fn router(broker: Arc<Broker>, port: Port) -> Router<Broker> {
         .sync(C::GetProducerConnectionList, stats::producer_connections)
         .sync(C::GetConsumeStats, stats::consume_stats)
         .sync(C::QueryTopicConsumeByWho, stats::consumed_by)
+        .sync(C::InvokeBrokerToResetOffset, stats::reset_offset)
         .on_disconnect(|b: &Arc<Broker>, conn| {
             for group in b.clients.remove_connection(conn.id()) {
                 tracing::info!(group = %group, peer = %conn.peer(), "consumer channel closed");

@@ -1,6 +1,6 @@
 //! Admin statistics: GET_ALL_DELAY_OFFSET (45), GET_TOPIC_STATS_INFO (202),
 //! GET_CONSUMER_CONNECTION_LIST (203), GET_PRODUCER_CONNECTION_LIST (204), GET_CONSUME_STATS (208),
-//! QUERY_TOPIC_CONSUME_BY_WHO (300).
+//! QUERY_TOPIC_CONSUME_BY_WHO (300), INVOKE_BROKER_TO_RESET_OFFSET (222).
 //!
 //! Java's fastjson writes maps keyed by `MessageQueue` objects with the object itself in key
 //! position (`{{"brokerName":..,"queueId":0,"topic":..}:{..}}`), which is not standard JSON but
@@ -13,9 +13,9 @@ use serde_json::json;
 use wasmq_protocol::header::NoHeader;
 use wasmq_protocol::header::broker::{
     ConsumerGroupRequestHeader, GetConsumeStatsRequestHeader, ProducerGroupRequestHeader,
-    TopicRequestHeader,
+    ResetOffsetRequestHeader, TopicRequestHeader,
 };
-use wasmq_protocol::{RemotingCommand, ResponseCode};
+use wasmq_protocol::{RemotingCommand, RequestCode, ResponseCode};
 use wasmq_remoting::Request;
 
 use crate::broker::Broker;
@@ -184,6 +184,66 @@ pub fn consumed_by(b: &Broker, req: Request<TopicRequestHeader>) -> RemotingComm
             .filter_map(|k| k.strip_prefix(&prefix).map(str::to_owned)),
     );
     RemotingCommand::success().with_body(json!({ "groupList": groups }).to_string())
+}
+
+/// INVOKE_BROKER_TO_RESET_OFFSET (222) (Java `Broker2Client.resetOffset`): computes each
+/// queue's offset at `timestamp` (kept at the committed offset unless earlier or `isForce`),
+/// tells every consumer of the group with RESET_CONSUMER_CLIENT_OFFSET (oneway), and answers the
+/// table. The consumers move and commit the offsets themselves.
+pub fn reset_offset(b: &Broker, req: Request<ResetOffsetRequestHeader>) -> RemotingCommand {
+    let h = req.header;
+    let Some(cfg) = b.topics.get(&h.topic) else {
+        return RemotingCommand::error(
+            ResponseCode::SystemError,
+            format!(
+                "[reset-offset] reset offset failed, no topic in this broker. topic={}",
+                h.topic
+            ),
+        );
+    };
+    let mut entries = Vec::new();
+    for q in 0..cfg.write_queue_nums {
+        let Some(committed) = b.offsets.query(&h.group, &h.topic, q) else {
+            return RemotingCommand::error(
+                ResponseCode::SystemError,
+                format!("THe consumer group <{}> not exist", h.group),
+            );
+        };
+        let at = if h.timestamp == -1 {
+            b.store.max_offset_in_queue(&h.topic, q)
+        } else {
+            b.store.offset_by_timestamp(&h.topic, q, h.timestamp)
+        }
+        .max(0);
+        let offset = if h.is_force || at < committed {
+            at
+        } else {
+            committed
+        };
+        entries.push((h.topic.clone(), q, json!(offset)));
+    }
+    let body = format!(
+        "{{\"offsetTable\":{}}}",
+        mq_map(&b.config.broker_name, &entries)
+    );
+    let Some(group) = b.clients.consumer_group(&h.group) else {
+        return RemotingCommand::error(
+            ResponseCode::ConsumerNotOnline,
+            format!(
+                "Consumer not online, so can not reset offset, Group: {} Topic: {} Timestamp: {}",
+                h.group, h.topic, h.timestamp
+            ),
+        );
+    };
+    for c in group.channels.values() {
+        let cmd =
+            RemotingCommand::request_with_header(RequestCode::ResetConsumerClientOffset, 0, &h)
+                .with_body(body.clone());
+        if let Err(e) = c.conn.oneway(cmd) {
+            tracing::warn!(client = %c.client_id, cause = %e, "cannot send RESET_CONSUMER_CLIENT_OFFSET");
+        }
+    }
+    RemotingCommand::success().with_body(body)
 }
 
 #[cfg(test)]

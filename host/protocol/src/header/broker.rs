@@ -304,4 +304,17 @@ crate::command_header! {
         /// Offset message id of the half message.
         offset_msg_id: Option<String> => "offsetMsgId",
     }
+
+    /// INVOKE_BROKER_TO_RESET_OFFSET (222) from admin tools, and RESET_CONSUMER_CLIENT_OFFSET
+    /// (220) from the broker to consumers.
+    pub struct ResetOffsetRequestHeader {
+        /// Topic.
+        topic: String => "topic",
+        /// Consumer group.
+        group: String => "group",
+        /// Target time, ms (-1 = the end of each queue).
+        timestamp: i64 => "timestamp",
+        /// Also move offsets forward.
+        is_force: bool => "isForce",
+    }
 }

@@ -41,9 +41,11 @@ impl fmt::Display for BatchError {
 impl std::error::Error for BatchError {}
 
 /// A validated view over a batch.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Batch<'a> {
     data: &'a [u8],
+    /// Per message: topic, tags and keys as one validated string.
+    texts: Vec<&'a str>,
     fields: &'a [u32],
     body_sizes: &'a [u32],
     bodies_included: bool,
@@ -64,6 +66,7 @@ impl<'a> Batch<'a> {
             });
         }
         let mut start = 0usize;
+        let mut texts = Vec::with_capacity(fields.len() / FIELDS_PER_MESSAGE);
         for (i, f) in fields.chunks_exact(FIELDS_PER_MESSAGE).enumerate() {
             let ends = [f[1], f[2], f[3], f[4], f[5]].map(|e| e as usize);
             let mut prev = start;
@@ -76,17 +79,19 @@ impl<'a> Batch<'a> {
                 }
                 prev = e;
             }
-            for (a, b) in [(start, ends[0]), (ends[0], ends[1]), (ends[1], ends[2])] {
-                if std::str::from_utf8(&data[a..b]).is_err() {
-                    return Err(BatchError {
-                        message: i,
-                        what: "topic, tags or keys are not UTF-8",
-                    });
-                }
+            // Topic, tags and keys are contiguous: one validation for the three, plus boundary checks.
+            let text = std::str::from_utf8(&data[start..ends[2]]).map_err(|_| BatchError {
+                message: i,
+                what: "topic, tags or keys are not UTF-8",
+            })?;
+            if !text.is_char_boundary(ends[0] - start) || !text.is_char_boundary(ends[1] - start) {
+                return Err(BatchError { message: i, what: "topic, tags or keys are not UTF-8" });
             }
+            texts.push(text);
             start = ends[4];
         }
         Ok(Batch {
+            texts,
             data,
             fields,
             body_sizes,
@@ -124,12 +129,14 @@ impl<'a> Batch<'a> {
             f[4] as usize,
             f[5] as usize,
         );
-        let text = |a: usize, z: usize| std::str::from_utf8(&self.data[a..z]).unwrap_or_default();
+        // Validated in `new`, with char boundaries at the field ends.
+        let text = self.texts[i];
+        let field = |a: usize, z: usize| text.get(a - start..z - start).unwrap_or_default();
         MessageRef {
-            topic: text(start, t),
+            topic: field(start, t),
             queue_id: f[0] as i32,
-            tags: text(t, g),
-            keys: text(g, k),
+            tags: field(t, g),
+            keys: field(g, k),
             properties: Properties::new(&self.data[k..p]),
             body: &self.data[p..b],
             body_size: self.body_sizes.get(i).copied().unwrap_or((b - p) as u32),
@@ -192,9 +199,13 @@ impl<'a> Properties<'a> {
             })
     }
 
-    /// The value of property `name`.
+    /// The value of property `name` (only that value is UTF-8-checked).
     pub fn get(&self, name: &str) -> Option<&'a str> {
-        self.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+        let name = name.as_bytes();
+        self.raw.split(|b| *b == PROPERTY_SEPARATOR).find_map(|entry| {
+            let value = entry.strip_prefix(name)?.strip_prefix(&[NAME_VALUE_SEPARATOR])?;
+            std::str::from_utf8(value).ok()
+        })
     }
 }
 

@@ -247,6 +247,16 @@ impl ClientRegistry {
             .collect()
     }
 
+    /// A live producer channel of the client with this id, in any group.
+    pub fn producer_by_client_id(&self, client_id: &str) -> Option<ClientChannel> {
+        self.producers
+            .lock()
+            .values()
+            .flat_map(|g| g.values())
+            .find(|c| c.client_id == client_id && !c.conn.is_closed())
+            .cloned()
+    }
+
     /// The live channels of a producer group.
     pub fn producer_channels(&self, group: &str) -> Vec<ClientChannel> {
         self.producers

@@ -371,3 +371,58 @@ async fn reset_offset_tells_the_consumers() {
     consumer.close_all().await;
     b.stop().await;
 }
+
+/// A requesting producer: acknowledges PUSH_REPLY_MESSAGE_TO_CLIENT and keeps the bodies.
+#[derive(Default)]
+struct Requester(Mutex<Vec<(String, Vec<u8>)>>);
+
+impl Service for Requester {
+    fn call(&self, _conn: &Connection, request: RemotingCommand) -> Dispatch {
+        if request.code != RequestCode::PushReplyMessageToClient.as_i32() {
+            return Dispatch::Ready(None);
+        }
+        let props = request.ext_fields.get("properties").unwrap_or_default();
+        let corr = wasmq_protocol::message::property(props, "CORRELATION_ID").unwrap_or_default();
+        self.0.lock().push((corr.to_owned(), request.body.to_vec()));
+        Dispatch::Ready(Some(RemotingCommand::success().answering(&request)))
+    }
+}
+
+#[tokio::test]
+async fn replies_are_pushed_to_the_requesting_producer_and_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = TestBroker::start(dir.path()).await;
+    let requester = Arc::new(Requester::default());
+    let client = RemotingClient::with_service(requester.clone());
+    let hb = client
+        .invoke(&b.addr, heartbeat("10.0.0.4@4", "CG", "T", "*"), TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(hb.code, 0);
+    let reply = |to: &str| {
+        let mut c = send_v2(
+            "DefaultCluster_REPLY_TOPIC",
+            0,
+            &[
+                ("REPLY_TO_CLIENT", to),
+                ("CORRELATION_ID", "corr-1"),
+                ("MSG_TYPE", "reply"),
+            ],
+            "the answer",
+        );
+        c.code = RequestCode::SendReplyMessageV2.as_i32();
+        c
+    };
+    let r = b.call(reply("10.0.0.4@4")).await;
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        requester.0.lock().as_slice(),
+        [("corr-1".to_string(), b"the answer".to_vec())]
+    );
+    let missing = b.call(reply("10.9.9.9@9")).await;
+    assert_eq!(missing.code, 1);
+    assert!(missing.remark.unwrap_or_default().contains("not found"));
+    wait_dispatched(&b, "DefaultCluster_REPLY_TOPIC", 0, 2).await;
+    client.close_all().await;
+    b.stop().await;
+}

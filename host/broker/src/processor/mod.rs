@@ -10,6 +10,7 @@ pub mod locks;
 pub mod offsets;
 pub mod pull;
 pub mod query;
+pub mod reply;
 pub mod send;
 pub mod send_back;
 pub mod stats;
@@ -38,6 +39,8 @@ pub fn router(broker: Arc<Broker>, port: Port) -> Router<Broker> {
         .asynchronous(C::SendMessage, send::send_v1)
         .asynchronous(C::SendMessageV2, send::send_v2)
         .asynchronous(C::SendBatchMessage, send::send_batch)
+        .asynchronous(C::SendReplyMessage, reply::reply_v1)
+        .asynchronous(C::SendReplyMessageV2, reply::reply_v2)
         .asynchronous(C::ConsumerSendMsgBack, send_back::send_back)
         .asynchronous(C::EndTransaction, transaction::end_transaction)
         // offsets

@@ -241,7 +241,7 @@ pub async fn send(
 }
 
 /// Java's `msgCheck` + `handleRetryAndDLQ`: the topic (created if allowed) and the queue.
-fn check(b: &Broker, h: &mut SendRequest, version: i32) -> Result<Target, Refusal> {
+pub(crate) fn check(b: &Broker, h: &mut SendRequest, version: i32) -> Result<Target, Refusal> {
     if crate::topics::now_ms() < b.config.start_accept_send_request_time_stamp {
         return Err(refuse(
             ResponseCode::SystemError,

@@ -317,4 +317,36 @@ crate::command_header! {
         /// Also move offsets forward.
         is_force: bool => "isForce",
     }
+
+    /// PUSH_REPLY_MESSAGE_TO_CLIENT (326), broker -> requesting producer.
+    pub struct ReplyMessageRequestHeader {
+        /// Producer group of the replier.
+        producer_group: String => "producerGroup",
+        /// Reply topic.
+        topic: String => "topic",
+        /// Auto-create template.
+        default_topic: String => "defaultTopic",
+        /// Queues for auto-creation.
+        default_topic_queue_nums: i32 => "defaultTopicQueueNums",
+        /// Queue id.
+        queue_id: i32 => "queueId",
+        /// Message sysFlag.
+        sys_flag: i32 => "sysFlag",
+        /// Born timestamp.
+        born_timestamp: i64 => "bornTimestamp",
+        /// User flag.
+        flag: i32 => "flag",
+        /// Properties.
+        properties: Option<String> => "properties",
+        /// Reconsume times.
+        reconsume_times: Option<i32> => "reconsumeTimes",
+        /// Unit mode.
+        unit_mode: Option<bool> => "unitMode",
+        /// Replier address `ip:port`.
+        born_host: String => "bornHost",
+        /// Broker address `ip:port`.
+        store_host: String => "storeHost",
+        /// When the broker received it, ms.
+        store_timestamp: i64 => "storeTimestamp",
+    }
 }

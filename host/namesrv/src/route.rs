@@ -103,6 +103,7 @@ impl RouteInfo {
                     cluster: reg.cluster_name.clone(),
                     broker_name: reg.broker_name.clone(),
                     broker_addrs: BTreeMap::new(),
+                    enable_acting_master: false,
                 }
             });
         // The same ip:port has one entry only: a slave promoted to master drops its old id.

@@ -53,7 +53,7 @@ async fn register_then_route_with_java_body() {
     // Compact JSON, quoted numeric keys, both flag spellings (what Go's hand parser needs).
     assert_eq!(
         std::str::from_utf8(&raw.body).unwrap(),
-        r#"{"queueDatas":[{"brokerName":"broker-a","readQueueNums":4,"writeQueueNums":4,"perm":6,"topicSysFlag":0,"topicSynFlag":0}],"brokerDatas":[{"cluster":"DefaultCluster","brokerName":"broker-a","brokerAddrs":{"0":"10.0.0.1:10911"}}],"filterServerTable":{}}"#
+        r#"{"queueDatas":[{"brokerName":"broker-a","readQueueNums":4,"writeQueueNums":4,"perm":6,"topicSysFlag":0,"topicSynFlag":0}],"brokerDatas":[{"cluster":"DefaultCluster","brokerName":"broker-a","brokerAddrs":{"0":"10.0.0.1:10911"},"enableActingMaster":false}],"filterServerTable":{}}"#
     );
     let other = route(&c, &ns.addr(), "Other").await.unwrap();
     assert_eq!(other.queue_datas[0].write_queue_nums, 8);

@@ -96,6 +96,7 @@ fn from_view(mut route: TopicRouteData, view: RouteView) -> TopicRouteData {
                 .into_iter()
                 .map(|(id, a)| (id as i64, a))
                 .collect(),
+            enable_acting_master: false,
         })
         .collect();
     route
@@ -119,6 +120,7 @@ mod tests {
                 cluster: "c".into(),
                 broker_name: "a".into(),
                 broker_addrs: [(0, "127.0.0.1:10911".to_string())].into_iter().collect(),
+                enable_acting_master: false,
             }],
             ..TopicRouteData::default()
         };

@@ -394,6 +394,9 @@ pub struct BrokerData {
     pub broker_name: String,
     /// Broker id -> `ip:port`.
     pub broker_addrs: BTreeMap<i64, String>,
+    /// 5.x's `enableActingMaster`, always written (false): 4.x readers ignore it, and
+    /// rocketmq-client-rust 1.x refuses routes without it.
+    pub enable_acting_master: bool,
 }
 
 impl BrokerData {

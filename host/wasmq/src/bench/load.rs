@@ -1,23 +1,38 @@
-//! The load generator: sync sends with N requests in flight on one connection, and pulls.
+//! What the load generator sends: the workload description, send / batch requests, connections.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use bytes::Bytes;
-use hdrhistogram::Histogram;
-use wasmq_protocol::header::broker::{
-    OffsetResponseHeader, PullMessageRequestHeader, PullMessageResponseHeader, QueueRequestHeader,
-    SendMessageRequestHeaderV2,
-};
+use wasmq_protocol::header::broker::SendMessageRequestHeaderV2;
+use wasmq_protocol::message::batch::{BatchItem, encode_batch};
 use wasmq_protocol::message::properties::encode_properties;
 use wasmq_protocol::{RemotingCommand, RequestCode, ResponseCode};
 use wasmq_remoting::{Connection, RemotingClient};
 
-const TIMEOUT: Duration = Duration::from_secs(10);
+/// Request timeout.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// The topic brokers create new topics from (`TBW102`).
 const AUTO_CREATE_TEMPLATE: &str = "TBW102";
+/// The property carrying the send time (microseconds since the Unix epoch) for end-to-end latency.
+pub const TIMESTAMP_PROPERTY: &str = "BENCH_TS_US";
+
+/// How messages are sent.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// SEND_MESSAGE_V2, each in-flight slot waits for its answer.
+    Sync,
+    /// SEND_MESSAGE_V2 pipelined: `--inflight` requests outstanding per connection.
+    Async,
+    /// SEND_MESSAGE_V2 oneway: no answers; a final sync send closes the measurement.
+    Oneway,
+    /// SEND_BATCH_MESSAGE of `--batch` messages per request.
+    Batch,
+}
 
 /// What to send.
 #[derive(Debug, Clone)]
@@ -28,43 +43,48 @@ pub struct Load {
     pub queues: i32,
     /// Body size.
     pub size: usize,
-    /// Requests in flight.
+    /// Send mode.
+    pub mode: Mode,
+    /// Messages per batch request (batch mode).
+    pub batch: usize,
+    /// Requests in flight per connection.
     pub inflight: usize,
-    /// Messages in all.
+    /// Connections.
+    pub producers: usize,
+    /// Messages in all (ignored when `duration` is set).
     pub count: u64,
+    /// Send for this long instead of `count` messages.
+    pub duration: Option<Duration>,
 }
 
-/// One measurement.
-#[derive(Debug)]
-pub struct Measurement {
-    /// Messages done.
-    pub messages: u64,
-    /// Wall time.
-    pub elapsed: Duration,
-    /// Request latencies, microseconds.
-    pub latency_us: Histogram<u64>,
-}
-
-impl Measurement {
-    /// Messages per second.
-    pub fn rate(&self) -> f64 {
-        self.messages as f64 / self.elapsed.as_secs_f64().max(1e-9)
+impl Load {
+    /// Messages carried by one request.
+    pub fn per_request(&self) -> u64 {
+        match self.mode {
+            Mode::Batch => self.batch.max(1) as u64,
+            _ => 1,
+        }
     }
 }
 
-async fn connect(addr: SocketAddr) -> anyhow::Result<(RemotingClient, Connection)> {
+/// Connects a fresh client (one TCP connection per call).
+pub async fn connect(addr: SocketAddr) -> anyhow::Result<(RemotingClient, Connection)> {
     let client = RemotingClient::new();
     let conn = client.connection(&addr.to_string()).await?;
     Ok((client, conn))
 }
 
-fn send_request(load: &Load, seq: u64, body: &Bytes) -> RemotingCommand {
-    let properties = encode_properties([
+fn properties(seq: u64) -> String {
+    encode_properties([
         ("UNIQ_KEY", format!("BENCH{seq:027}").as_str()),
         ("TAGS", "bench"),
         ("WAIT", "true"),
-    ]);
-    let header = SendMessageRequestHeaderV2 {
+        (TIMESTAMP_PROPERTY, now_us().to_string().as_str()),
+    ])
+}
+
+fn header(load: &Load, seq: u64, props: Option<String>, batch: bool) -> SendMessageRequestHeaderV2 {
+    SendMessageRequestHeaderV2 {
         a: "bench_producer".into(),
         b: load.topic.clone(),
         c: Some(AUTO_CREATE_TEMPLATE.into()),
@@ -73,59 +93,51 @@ fn send_request(load: &Load, seq: u64, body: &Bytes) -> RemotingCommand {
         f: 0,
         g: now_ms(),
         h: 0,
-        i: Some(properties),
+        i: props,
         j: Some(0),
         k: Some(false),
         l: None,
-        m: Some(false),
-    };
-    RemotingCommand::request_with_header(RequestCode::SendMessageV2, 0, &header)
-        .with_body(body.clone())
+        m: Some(batch),
+    }
 }
 
-fn now_ms() -> i64 {
+/// The request carrying message(s) number `seq` (and following, for a batch).
+pub fn send_request(load: &Load, seq: u64, body: &Bytes) -> anyhow::Result<RemotingCommand> {
+    if load.mode == Mode::Batch {
+        let items: Vec<BatchItem> = (0..load.batch.max(1) as u64)
+            .map(|i| BatchItem {
+                flag: 0,
+                body: body.clone(),
+                properties: properties(seq + i),
+            })
+            .collect();
+        let h = header(load, seq, None, true);
+        return Ok(
+            RemotingCommand::request_with_header(RequestCode::SendBatchMessage, 0, &h)
+                .with_body(encode_batch(&items)?),
+        );
+    }
+    let h = header(load, seq, Some(properties(seq)), false);
+    Ok(
+        RemotingCommand::request_with_header(RequestCode::SendMessageV2, 0, &h)
+            .with_body(body.clone()),
+    )
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    (now_us() / 1000) as i64
+}
+
+/// Microseconds since the Unix epoch.
+pub fn now_us() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+        .map_or(0, |d| d.as_micros() as u64)
 }
 
-/// Sync sends, `load.inflight` at a time, on one connection.
-pub async fn run_produce(addr: SocketAddr, load: &Load) -> anyhow::Result<Measurement> {
-    let (_client, conn) = connect(addr).await?;
-    let body = Bytes::from(vec![b'x'; load.size]);
-    // Warm up: creates the topic and the connection's buffers.
-    let warm = conn.request(send_request(load, 0, &body), TIMEOUT).await?;
-    check(&warm, "send")?;
-    let per_task = load.count / load.inflight as u64;
-    let start = Instant::now();
-    let mut tasks = Vec::with_capacity(load.inflight);
-    let load = Arc::new(load.clone());
-    for t in 0..load.inflight as u64 {
-        let (conn, body, load) = (conn.clone(), body.clone(), Arc::clone(&load));
-        tasks.push(tokio::spawn(async move {
-            let mut h = Histogram::<u64>::new(3)?;
-            for i in 0..per_task {
-                let req = send_request(&load, t * per_task + i, &body);
-                let sent = Instant::now();
-                let resp = conn.request(req, TIMEOUT).await?;
-                check(&resp, "send")?;
-                h.record(sent.elapsed().as_micros() as u64)?;
-            }
-            anyhow::Ok(h)
-        }));
-    }
-    let mut latency_us = Histogram::<u64>::new(3)?;
-    for t in tasks {
-        latency_us.add(t.await??)?;
-    }
-    Ok(Measurement {
-        messages: per_task * load.inflight as u64,
-        elapsed: start.elapsed(),
-        latency_us,
-    })
-}
-
-fn check(resp: &RemotingCommand, what: &str) -> anyhow::Result<()> {
+/// Fails unless the answer is SUCCESS.
+pub fn check(resp: &RemotingCommand, what: &str) -> anyhow::Result<()> {
     if resp.response_code() != Some(ResponseCode::Success) {
         bail!(
             "{what} answered code {} ({})",
@@ -134,85 +146,4 @@ fn check(resp: &RemotingCommand, what: &str) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// Each queue's max offset: where a following consume starts.
-pub async fn max_offsets(addr: SocketAddr, load: &Load) -> anyhow::Result<Vec<i64>> {
-    let (_client, conn) = connect(addr).await?;
-    let mut v = Vec::new();
-    for q in 0..load.queues {
-        let h = QueueRequestHeader {
-            topic: load.topic.clone(),
-            queue_id: q,
-        };
-        let req = RemotingCommand::request_with_header(RequestCode::GetMaxOffset, 0, &h);
-        let resp = conn.request(req, TIMEOUT).await?;
-        v.push(match resp.response_code() {
-            Some(ResponseCode::Success) => resp.decode_header::<OffsetResponseHeader>()?.offset,
-            _ => 0,
-        });
-    }
-    Ok(v)
-}
-
-/// Pulls every queue from `start` to its end, one pull in flight per queue.
-pub async fn run_consume(
-    addr: SocketAddr,
-    load: &Load,
-    start: &[i64],
-    deadline: Duration,
-) -> anyhow::Result<Measurement> {
-    let (_client, conn) = connect(addr).await?;
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for (q, &from) in start.iter().enumerate() {
-        let (conn, topic) = (conn.clone(), load.topic.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut h = Histogram::<u64>::new(3)?;
-            let mut offset = from;
-            let mut messages = 0u64;
-            loop {
-                let header = PullMessageRequestHeader {
-                    consumer_group: "bench_consumer".into(),
-                    topic: topic.clone(),
-                    queue_id: q as i32,
-                    queue_offset: offset,
-                    max_msg_nums: 32,
-                    sys_flag: 4, // the subscription is in this header
-                    commit_offset: Some(0),
-                    suspend_timeout_millis: Some(0),
-                    subscription: Some("*".into()),
-                    sub_version: Some(0),
-                    expression_type: Some("TAG".into()),
-                };
-                let req =
-                    RemotingCommand::request_with_header(RequestCode::PullMessage, 0, &header);
-                let sent = Instant::now();
-                let resp = conn.request(req, TIMEOUT).await?;
-                h.record(sent.elapsed().as_micros() as u64)?;
-                let r: PullMessageResponseHeader = resp.decode_header()?;
-                if resp.response_code() != Some(ResponseCode::Success) {
-                    break;
-                }
-                messages += (r.next_begin_offset - offset).max(0) as u64;
-                offset = r.next_begin_offset;
-                if started.elapsed() > deadline {
-                    bail!("consume did not finish within {deadline:?}");
-                }
-            }
-            anyhow::Ok((messages, h))
-        }));
-    }
-    let mut latency_us = Histogram::<u64>::new(3)?;
-    let mut messages = 0;
-    for t in tasks {
-        let (m, h) = t.await.context("consumer task")??;
-        messages += m;
-        latency_us.add(h)?;
-    }
-    Ok(Measurement {
-        messages,
-        elapsed: started.elapsed(),
-        latency_us,
-    })
 }

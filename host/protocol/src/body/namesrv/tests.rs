@@ -127,13 +127,14 @@ fn route_data_is_compact_with_both_sys_flag_spellings() {
             broker_addrs: [(0, "10.0.0.1:10911".into()), (1, "10.0.0.2:10911".into())]
                 .into_iter()
                 .collect(),
+            enable_acting_master: false,
         }],
         filter_server_table: BTreeMap::new(),
     };
     let json = String::from_utf8(to_json(&route)).unwrap();
     assert_eq!(
         json,
-        r#"{"queueDatas":[{"brokerName":"broker-a","readQueueNums":4,"writeQueueNums":4,"perm":6,"topicSysFlag":0,"topicSynFlag":0}],"brokerDatas":[{"cluster":"DefaultCluster","brokerName":"broker-a","brokerAddrs":{"0":"10.0.0.1:10911","1":"10.0.0.2:10911"}}],"filterServerTable":{}}"#
+        r#"{"queueDatas":[{"brokerName":"broker-a","readQueueNums":4,"writeQueueNums":4,"perm":6,"topicSysFlag":0,"topicSynFlag":0}],"brokerDatas":[{"cluster":"DefaultCluster","brokerName":"broker-a","brokerAddrs":{"0":"10.0.0.1:10911","1":"10.0.0.2:10911"},"enableActingMaster":false}],"filterServerTable":{}}"#
     );
     let again: TopicRouteData = serde_json::from_str(&json).unwrap();
     assert_eq!(again, route);
@@ -201,6 +202,7 @@ fn fastjson_form_for_go_and_old_java() {
         broker_addrs: [(0, "10.0.0.1:10911".into()), (1, "10.0.0.2:10911".into())]
             .into_iter()
             .collect(),
+        enable_acting_master: false,
     };
     let info = ClusterInfo {
         broker_addr_table: [("1".to_owned(), bd.clone())].into_iter().collect(),

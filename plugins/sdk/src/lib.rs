@@ -59,7 +59,7 @@ impl<'a> Batch<'a> {
         bodies_included: bool,
         body_sizes: &'a [u32],
     ) -> Result<Self, BatchError> {
-        if fields.len() % FIELDS_PER_MESSAGE != 0 {
+        if !fields.len().is_multiple_of(FIELDS_PER_MESSAGE) {
             return Err(BatchError {
                 message: fields.len() / FIELDS_PER_MESSAGE,
                 what: "fields length is not a multiple of 6",
@@ -85,7 +85,10 @@ impl<'a> Batch<'a> {
                 what: "topic, tags or keys are not UTF-8",
             })?;
             if !text.is_char_boundary(ends[0] - start) || !text.is_char_boundary(ends[1] - start) {
-                return Err(BatchError { message: i, what: "topic, tags or keys are not UTF-8" });
+                return Err(BatchError {
+                    message: i,
+                    what: "topic, tags or keys are not UTF-8",
+                });
             }
             texts.push(text);
             start = ends[4];
@@ -202,10 +205,14 @@ impl<'a> Properties<'a> {
     /// The value of property `name` (only that value is UTF-8-checked).
     pub fn get(&self, name: &str) -> Option<&'a str> {
         let name = name.as_bytes();
-        self.raw.split(|b| *b == PROPERTY_SEPARATOR).find_map(|entry| {
-            let value = entry.strip_prefix(name)?.strip_prefix(&[NAME_VALUE_SEPARATOR])?;
-            std::str::from_utf8(value).ok()
-        })
+        self.raw
+            .split(|b| *b == PROPERTY_SEPARATOR)
+            .find_map(|entry| {
+                let value = entry
+                    .strip_prefix(name)?
+                    .strip_prefix(&[NAME_VALUE_SEPARATOR])?;
+                std::str::from_utf8(value).ok()
+            })
     }
 }
 

@@ -47,6 +47,19 @@ pub struct HoldRequest<'a> {
     pub filter: Arc<PullFilter>,
 }
 
+/// Removes a waiter from the table when dropped.
+struct Registration<'a> {
+    holds: &'a PullHolds,
+    key: (String, i32),
+    id: u64,
+}
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        self.holds.remove(&self.key, self.id);
+    }
+}
+
 /// Why a held pull stopped waiting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WakeReason {
@@ -114,6 +127,12 @@ impl PullHolds {
                 filter,
                 wake: tx,
             });
+        // Unregisters on every exit, including the caller dropping this future.
+        let _registered = Registration {
+            holds: self,
+            key,
+            id,
+        };
         // A message may have landed between the caller's read and the registration above.
         let reason = if queue_max() > offset {
             WakeReason::Arrived
@@ -133,7 +152,6 @@ impl PullHolds {
                 }
             }
         };
-        self.remove(&key, id);
         reason
     }
 
@@ -173,6 +191,26 @@ mod tests {
             .await;
         assert_eq!(r, WakeReason::TimedOut);
         assert_eq!(start.elapsed(), Duration::from_secs(15));
+        assert_eq!(holds.held(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dropped_hold_unregisters() {
+        let holds = PullHolds::default();
+        let req = HoldRequest {
+            topic: "T",
+            queue_id: 0,
+            offset: 0,
+            filter: Arc::new(PullFilter::Tag(TagFilter::all())),
+        };
+        let fut = holds.hold(
+            req,
+            Instant::now() + Duration::from_secs(15),
+            Duration::from_secs(5),
+            || 0,
+        );
+        let r = tokio::time::timeout(Duration::from_secs(1), fut).await;
+        assert!(r.is_err(), "still held when dropped");
         assert_eq!(holds.held(), 0);
     }
 

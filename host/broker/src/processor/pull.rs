@@ -54,20 +54,25 @@ pub async fn pull(b: Arc<Broker>, req: Request<PullMessageRequestHeader>) -> Rem
         let deadline = tokio::time::Instant::now() + Duration::from_millis(hold_ms);
         let store = Arc::clone(&b.store);
         let (topic, qid) = (h.topic.clone(), h.queue_id);
-        let reason = b
-            .holds
-            .hold(
-                HoldRequest {
-                    topic: &h.topic,
-                    queue_id: h.queue_id,
-                    offset: h.queue_offset,
-                    filter: Arc::clone(&filter),
-                },
-                deadline,
-                recheck,
-                move || store.max_offset_in_queue(&topic, qid),
-            )
-            .await;
+        let hold = b.holds.hold(
+            HoldRequest {
+                topic: &h.topic,
+                queue_id: h.queue_id,
+                offset: h.queue_offset,
+                filter: Arc::clone(&filter),
+            },
+            deadline,
+            recheck,
+            move || store.max_offset_in_queue(&topic, qid),
+        );
+        let reason = tokio::select! {
+            r = hold => r,
+            // Nobody to answer: drop the hold (its registration is removed with it).
+            () = req.conn.closed() => return RemotingCommand::error(
+                ResponseCode::SystemError,
+                "connection closed while the pull was held",
+            ),
+        };
         tracing::debug!(topic = %h.topic, queue = h.queue_id, ?reason, "held pull resumed");
         // Woken or timed out, the request is re-run once without holding
         // (Java `executeRequestWhenWakeup`); a timeout thus answers 19 with fresh offsets.

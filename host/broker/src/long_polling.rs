@@ -134,7 +134,7 @@ impl PullHolds {
             id,
         };
         // A message may have landed between the caller's read and the registration above.
-        let reason = if queue_max() > offset {
+        if queue_max() > offset {
             WakeReason::Arrived
         } else {
             loop {
@@ -151,8 +151,7 @@ impl PullHolds {
                     }
                 }
             }
-        };
-        reason
+        }
     }
 
     fn remove(&self, key: &(String, i32), id: u64) {

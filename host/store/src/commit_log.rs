@@ -284,7 +284,12 @@ impl CommitLog {
     fn roll(&self, a: &mut Appender) -> Result<(), StoreError> {
         let len = a.file.region.len();
         let next = a.file.end();
-        let (file, writer) = self.allocator.take(next)?;
+        // ENOSPC creating the next file refuses this put (disk full); it is not a flush
+        // failure, so nothing is poisoned and the next put tries again.
+        let (file, writer) = self
+            .allocator
+            .take(next)
+            .map_err(StoreError::refuse_if_no_space)?;
         let free = len - a.pos;
         if free >= END_FILE_MIN_BLANK_LENGTH
             && let Some(buf) = a.writer.unpublished_mut(a.pos, END_FILE_MIN_BLANK_LENGTH)

@@ -45,6 +45,30 @@ pub struct StoreConfig {
     pub check_crc_on_recover: bool,
     /// `messageDelayLevel`: delay levels used to compute SCHEDULE_TOPIC_XXXX tags codes.
     pub message_delay_level: String,
+    /// `deleteWhen`: `;`-separated local hours (`"04"`, `"04;16"`) at which expired commit-log
+    /// files are deleted (at any hour when the disk is above `diskMaxUsedSpaceRatio`).
+    pub delete_when: String,
+    /// `fileReservedTime` (hours): age after which a commit-log file is expired.
+    pub file_reserved_time_hours: u64,
+    /// `diskMaxUsedSpaceRatio` (%): above it expired files are deleted at any hour. Read it
+    /// through [`StoreConfig::disk_max_used_space_ratio_clamped`] (10..=95, as Java).
+    pub disk_max_used_space_ratio: u32,
+    /// `rocketmq.broker.diskSpaceWarningLevelRatio` (%): above it the store is marked disk-full
+    /// and refuses puts until usage is back at or below it.
+    pub disk_space_warning_level_ratio: u32,
+    /// `rocketmq.broker.diskSpaceCleanForciblyRatio` (%): above it (with
+    /// `clean_file_forcibly_enable`) files are deleted ignoring `fileReservedTime`.
+    pub disk_space_clean_forcibly_ratio: u32,
+    /// `cleanFileForciblyEnable`.
+    pub clean_file_forcibly_enable: bool,
+    /// `deleteCommitLogFilesInterval` (ms): pause between two commit-log deletions of a pass.
+    pub delete_commit_log_files_interval_ms: u64,
+    /// `destroyMapedFileIntervalForcibly` (ms). Accepted for broker.conf compatibility and
+    /// unused: a deleted file's mapping lives on behind reference counts (readers hold `Bytes`
+    /// over it), so deletion never has to wait for, or force out, readers.
+    pub destroy_mapped_file_interval_forcibly_ms: u64,
+    /// `cleanResourceInterval` (ms): period of the clean-up thread.
+    pub clean_resource_interval_ms: u64,
 }
 
 impl Default for StoreConfig {
@@ -67,6 +91,15 @@ impl Default for StoreConfig {
             check_crc_on_recover: true,
             message_delay_level: "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h"
                 .into(),
+            delete_when: "04".into(),
+            file_reserved_time_hours: 72,
+            disk_max_used_space_ratio: 75,
+            disk_space_warning_level_ratio: 90,
+            disk_space_clean_forcibly_ratio: 85,
+            clean_file_forcibly_enable: true,
+            delete_commit_log_files_interval_ms: 100,
+            destroy_mapped_file_interval_forcibly_ms: 120_000,
+            clean_resource_interval_ms: 10_000,
         }
     }
 }
@@ -97,6 +130,28 @@ impl StoreConfig {
     /// Path of the abort marker.
     pub fn abort_path(&self) -> PathBuf {
         self.store_path_root_dir.join("abort")
+    }
+
+    /// `diskMaxUsedSpaceRatio` clamped to 10..=95 (Java `getDiskMaxUsedSpaceRatio`).
+    pub fn disk_max_used_space_ratio_clamped(&self) -> u32 {
+        self.disk_max_used_space_ratio.clamp(10, 95)
+    }
+
+    /// Hours listed in `deleteWhen` (`;`-separated; blanks and items that are not an hour
+    /// 0..=23 are skipped with a warning).
+    pub fn delete_when_hours(&self) -> Vec<u32> {
+        self.delete_when
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .filter_map(|s| match s.parse::<u32>() {
+                Ok(h) if h < 24 => Some(h),
+                _ => {
+                    tracing::warn!(item = s, "deleteWhen item is not an hour 0..=23; ignored");
+                    None
+                }
+            })
+            .collect()
     }
 
     /// Delay levels in milliseconds, level 1 first (unparsable items are skipped).
@@ -132,5 +187,20 @@ mod tests {
         assert_eq!(levels.len(), 18);
         assert_eq!(levels.first(), Some(&1000));
         assert_eq!(levels.last(), Some(&7_200_000));
+    }
+
+    #[test]
+    fn clean_up_defaults_delete_when_and_clamp() {
+        let mut c = StoreConfig::default();
+        assert_eq!(c.delete_when_hours(), vec![4]);
+        assert_eq!(c.file_reserved_time_hours, 72);
+        assert_eq!(c.disk_max_used_space_ratio_clamped(), 75);
+        assert_eq!(c.clean_resource_interval_ms, 10_000);
+        c.delete_when = " 04; 16;;x;24 ".into();
+        assert_eq!(c.delete_when_hours(), vec![4, 16]);
+        c.disk_max_used_space_ratio = 3;
+        assert_eq!(c.disk_max_used_space_ratio_clamped(), 10);
+        c.disk_max_used_space_ratio = 99;
+        assert_eq!(c.disk_max_used_space_ratio_clamped(), 95);
     }
 }

@@ -59,6 +59,8 @@ pub(crate) struct ConsumeQueue {
     writer: Mutex<Option<RegionWriter>>,
     flushed: AtomicI64,
     max_phy_end: AtomicI64,
+    /// Logical floor set by clean-up (commit-log data gone) and topic retention; only grows.
+    min_logic: AtomicI64,
 }
 
 /// Directory of a queue.
@@ -121,6 +123,7 @@ impl ConsumeQueue {
             writer: Mutex::new(last_writer),
             flushed: AtomicI64::new(flushed),
             max_phy_end: AtomicI64::new(max_phy_end),
+            min_logic: AtomicI64::new(0),
         })
     }
 
@@ -131,17 +134,71 @@ impl ConsumeQueue {
             .map_or(0, |f| f.published_end() / CQ_UNIT as i64)
     }
 
-    /// First logical offset present.
+    /// First logical offset still reachable: the first non-filler unit of the first file, or
+    /// the floor set by [`correct_min_offset`](Self::correct_min_offset) /
+    /// [`raise_min_offset`](Self::raise_min_offset) if higher (never above the max).
     pub(crate) fn min_offset(&self) -> i64 {
         let Some(f) = self.files.first() else {
             return 0;
         };
-        let mut idx = f.start / CQ_UNIT as i64;
         let max = self.max_offset();
+        let mut idx = (f.start / CQ_UNIT as i64).max(self.min_logic.load(Ordering::Acquire));
         while idx < max && self.entry(idx).is_some_and(|e| e.is_filler()) {
             idx += 1;
         }
-        idx
+        idx.min(max)
+    }
+
+    /// Raises the logical floor to `idx` (clamped to the max); never lowers it.
+    pub(crate) fn raise_min_offset(&self, idx: i64) {
+        self.min_logic
+            .fetch_max(idx.min(self.max_offset()), Ordering::AcqRel);
+    }
+
+    /// First logical offset in `[min, max)` whose unit satisfies `keep` (`max` if none), for a
+    /// predicate that is false then true along the queue (binary search). Fillers and units
+    /// that cannot be read (file deleted) count as not kept.
+    pub(crate) fn first_kept(&self, keep: impl Fn(&CqEntry) -> bool) -> i64 {
+        let (mut lo, mut hi) = (self.min_offset(), self.max_offset());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.entry(mid).is_some_and(|e| !e.is_filler() && keep(&e)) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        lo
+    }
+
+    /// `correctMinOffset`: the floor becomes the first unit whose record is at or after the
+    /// commit log's min offset `min_phy` (the max if every unit points below it: the queue's
+    /// data is all gone). Units are in commit-log order, so this is a binary search.
+    pub(crate) fn correct_min_offset(&self, min_phy: i64) {
+        let idx = self.first_kept(|e| e.phy_offset >= min_phy);
+        self.raise_min_offset(idx);
+    }
+
+    /// Deletes the files (never the newest) whose last unit points below `min_phy`
+    /// (`deleteExpiredFileByOffset`), oldest first; returns how many.
+    pub(crate) fn delete_files_below(&self, min_phy: i64) -> Result<usize, StoreError> {
+        let mut n = 0;
+        for f in self.files.snapshot() {
+            let len = f.region.len();
+            let last = len
+                .checked_sub(CQ_UNIT)
+                .and_then(|at| f.region.slice(at, CQ_UNIT))
+                .and_then(CqEntry::decode);
+            match last {
+                Some(e) if e.phy_offset < min_phy || e.is_filler() => {}
+                _ => break,
+            }
+            if !self.files.remove_first(f.start)? {
+                break;
+            }
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// End (offset + size) of the newest unit's record.

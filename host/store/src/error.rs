@@ -34,8 +34,9 @@ pub enum StoreError {
     /// A batch with no items.
     #[error("empty message batch")]
     EmptyBatch,
-    /// The store is shut down, cannot take writes, or (from `open`) its directory is locked by
-    /// another process or store instance.
+    /// The store is shut down, cannot take writes (disk full: the text then starts with
+    /// [`DISK_FULL`], see [`StoreError::is_disk_full`]), or (from `open`) its directory is
+    /// locked by another process or store instance.
     #[error("service not available: {0}")]
     ServiceNotAvailable(String),
     /// The store directory holds data this code cannot recover.
@@ -57,7 +58,33 @@ pub enum StoreError {
     },
 }
 
+/// Prefix of the [`StoreError::ServiceNotAvailable`] text of a put refused because the disk is
+/// full (usage above `diskSpaceWarningLevelRatio`, or ENOSPC while creating the next file).
+pub const DISK_FULL: &str = "disk full";
+
 impl StoreError {
+    /// Whether this is the disk-full refusal of a put (the broker answers it like every
+    /// `ServiceNotAvailable`: code 14 with Java's remark).
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, StoreError::ServiceNotAvailable(s) if s.starts_with(DISK_FULL))
+    }
+
+    /// A disk-full refusal with `detail` appended.
+    pub(crate) fn disk_full(detail: impl std::fmt::Display) -> Self {
+        StoreError::ServiceNotAvailable(format!("{DISK_FULL}: {detail}"))
+    }
+
+    /// Turns an ENOSPC/EDQUOT I/O error (creating or sizing a file) into the disk-full refusal;
+    /// every other error is returned unchanged.
+    pub(crate) fn refuse_if_no_space(self) -> Self {
+        match self {
+            StoreError::Io { path, source } if is_no_space(&source) => StoreError::disk_full(
+                format_args!("no space left creating {}: {source}", path.display()),
+            ),
+            other => other,
+        }
+    }
+
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         StoreError::Io {
@@ -65,4 +92,10 @@ impl StoreError {
             source,
         }
     }
+}
+
+/// Whether an I/O error means "no space left" (ENOSPC, or EDQUOT: quota exhausted).
+pub(crate) fn is_no_space(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::StorageFull
+        || matches!(e.raw_os_error(), Some(libc::ENOSPC) | Some(libc::EDQUOT))
 }

@@ -408,6 +408,32 @@ impl IndexService {
     pub(crate) fn len(&self) -> usize {
         self.files.read().len()
     }
+
+    /// Deletes the files (never the newest) whose entries all point below `min_phy`
+    /// (`endPhyOffset < min_phy`), oldest first; returns how many. Queries hold the list's read
+    /// lock while they read a file, so none is reading a file this unlists.
+    pub(crate) fn delete_files_below(&self, min_phy: i64) -> Result<usize, StoreError> {
+        let removed: Vec<PathBuf> = {
+            let mut files = self.files.write();
+            let keep_from = files
+                .iter()
+                .take(files.len().saturating_sub(1))
+                .position(|f| f.read().header().end_phy_offset >= min_phy)
+                .unwrap_or(files.len().saturating_sub(1));
+            files
+                .drain(..keep_from)
+                .map(|f| f.into_inner().path().to_path_buf())
+                .collect()
+        };
+        for path in &removed {
+            match std::fs::remove_file(path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(StoreError::io(path, e)),
+            }
+        }
+        Ok(removed.len())
+    }
 }
 
 #[cfg(test)]

@@ -140,6 +140,25 @@ impl MappedFileQueue {
         self.files.read().len()
     }
 
+    /// Unlists and deletes the oldest file if it starts at `start` and is not the only (newest,
+    /// written) file; returns whether it did. Readers holding its mapping (`Bytes`, a cloned
+    /// [`MappedFile`]) keep reading it: unlinking only frees the blocks once they let go.
+    pub(crate) fn remove_first(&self, start: i64) -> Result<bool, StoreError> {
+        let removed = {
+            let mut files = self.files.write();
+            if files.len() < 2 || files.first().is_none_or(|f| f.start != start) {
+                return Ok(false);
+            }
+            files.remove(0)
+        };
+        let path = removed.region.path();
+        match std::fs::remove_file(path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
+            Err(e) => Err(StoreError::io(path, e)),
+        }
+    }
+
     /// Unlists and deletes every file starting at or after `start`.
     pub(crate) fn delete_from(&self, start: i64) -> Result<(), StoreError> {
         let mut files = self.files.write();

@@ -62,13 +62,26 @@ impl MappedRegion {
                     format!("{} is {cur} bytes, expected {len}", path.display()),
                 ));
             }
-            file.set_len(len as u64)?;
+            // A file we create (or found empty: a crash right after creation) is removed again
+            // if it cannot get its blocks, so a full disk leaves no sparse file behind whose
+            // mapping would SIGBUS on first write.
+            let undo = |e: io::Error| {
+                if cur == 0 {
+                    let _ = std::fs::remove_file(path);
+                }
+                e
+            };
+            file.set_len(len as u64).map_err(undo)?;
             let off_t =
-                libc::off_t::try_from(len).map_err(|_| io::Error::other("file too large"))?;
+                libc::off_t::try_from(len).map_err(|_| undo(io::Error::other("file too large")))?;
             // SAFETY: plain FFI call on a file descriptor we own for the duration of the call;
-            // no memory is passed. Failure (e.g. unsupported fs) only loses the optimisation.
+            // no memory is passed.
             let rc = unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, off_t) };
+            if rc == libc::ENOSPC || rc == libc::EDQUOT {
+                return Err(undo(io::Error::from_raw_os_error(rc)));
+            }
             if rc != 0 {
+                // E.g. a filesystem without fallocate: only the optimisation is lost.
                 tracing::debug!(path = %path.display(), rc, "posix_fallocate failed; file stays sparse");
             }
         }

@@ -91,6 +91,18 @@ impl ConsumeQueues {
             .collect()
     }
 
+    /// Names of the topics that have queues.
+    pub(crate) fn topics(&self) -> Vec<String> {
+        self.table.read().keys().cloned().collect()
+    }
+
+    /// The queues of one topic.
+    pub(crate) fn topic_queues(&self, topic: &str) -> Vec<(i32, Arc<ConsumeQueue>)> {
+        self.table.read().get(topic).map_or_else(Vec::new, |m| {
+            m.iter().map(|(q, cq)| (*q, Arc::clone(cq))).collect()
+        })
+    }
+
     /// topic -> queue -> next offset.
     pub(crate) fn offset_table(&self) -> HashMap<String, HashMap<i32, i64>> {
         self.table

@@ -234,6 +234,14 @@ impl MessageStore {
         }
     }
 
+    /// Store timestamp of the oldest message in the commit log (its first record).
+    pub fn oldest_message_store_time(&self) -> Option<i64> {
+        let rec = self.inner.log.read_record(self.inner.log.min_offset())?;
+        RecordView::decode(&rec, false)
+            .ok()
+            .map(|(v, _)| v.store_timestamp)
+    }
+
     /// Commit-log write offset.
     pub fn max_phy_offset(&self) -> i64 {
         self.inner.log.max_offset()

@@ -3,6 +3,8 @@
 
 use crate::allocate::{self, Allocator};
 use crate::checkpoint::{AbortMarker, Checkpoint, lock_dir};
+use crate::clean::{self, Cleaner};
+use crate::cleanup::CleanupEnv;
 use crate::commit_log::{AppendCommon, AppendItem, AppendResult, CommitLog};
 use crate::config::{FlushDiskType, StoreConfig};
 use crate::consume_queue::CQ_UNIT;
@@ -37,6 +39,7 @@ pub(crate) struct Inner {
     pub(crate) maintenance: Wakeup,
     pub(crate) stopping: AtomicBool,
     pub(crate) put_failed: AtomicU64,
+    pub(crate) cleaner: Arc<Cleaner>,
 }
 
 #[derive(Debug, Default)]
@@ -45,13 +48,15 @@ struct Threads {
     flush: Option<JoinHandle<()>>,
     dispatch: Option<JoinHandle<()>>,
     maintenance: Option<JoinHandle<()>>,
+    clean: Option<JoinHandle<()>>,
 }
 
 /// The message store (`DefaultMessageStore`). `Send + Sync`, shared as `Arc<MessageStore>`.
 ///
 /// Appends run on the caller's thread under the commit-log lock; durability (SYNC_FLUSH) is
 /// awaited on a oneshot answered by the group-commit flush thread. Background threads: file
-/// pre-allocation, commit-log flush, dispatch (reput), consume-queue/index flush + checkpoint.
+/// pre-allocation, commit-log flush, dispatch (reput), consume-queue/index flush + checkpoint,
+/// clean-up (`clean` module: retention, disk watermarks).
 #[derive(Debug)]
 pub struct MessageStore {
     pub(crate) inner: Arc<Inner>,
@@ -75,7 +80,16 @@ fn spawn_named(
 impl MessageStore {
     /// Opens the store under `config.store_path_root_dir`, recovering (normally after a clean
     /// stop, abnormally when `abort` was left behind), and starts the background threads.
+    /// The clean-up service uses the system clock and `statvfs` ([`CleanupEnv::default`]).
     pub fn open(config: StoreConfig) -> Result<Arc<MessageStore>, StoreError> {
+        Self::open_with(config, CleanupEnv::default())
+    }
+
+    /// [`open`](Self::open) with the clean-up service's clock and disk probe given.
+    pub fn open_with(
+        config: StoreConfig,
+        env: CleanupEnv,
+    ) -> Result<Arc<MessageStore>, StoreError> {
         let root = config.store_path_root_dir.clone();
         std::fs::create_dir_all(&root).map_err(|e| StoreError::io(&root, e))?;
         let lock = lock_dir(&root.join("lock"))?;
@@ -169,7 +183,10 @@ impl MessageStore {
             maintenance: Wakeup::default(),
             stopping: AtomicBool::new(false),
             put_failed: AtomicU64::new(0),
+            cleaner: Arc::new(Cleaner::new(env)),
         });
+        clean::correct_all_min_offsets(&inner);
+        inner.cleaner.update_disk(&inner.config);
         let mut threads = Threads {
             alloc: Some(
                 allocate::spawn(Arc::clone(&inner.allocator))
@@ -196,6 +213,8 @@ impl MessageStore {
         })?);
         let m = Arc::clone(&inner);
         threads.maintenance = Some(spawn_named("wasmq-store-cqflush", move || maintenance(&m))?);
+        let c = Arc::clone(&inner);
+        threads.clean = Some(spawn_named("wasmq-store-clean", move || clean::run(c))?);
         Ok(Arc::new(MessageStore {
             inner,
             threads: Mutex::new(threads),
@@ -216,7 +235,8 @@ impl MessageStore {
                 "message store is shut down".into(),
             ));
         }
-        self.inner.poison.check()
+        self.inner.poison.check()?;
+        self.inner.cleaner.check_put(&self.inner.config)
     }
 
     async fn finish(
@@ -309,6 +329,7 @@ impl MessageStore {
     pub fn delete_topics(&self, topics: &[String]) {
         for t in topics {
             self.inner.cqs.remove_topic(t);
+            self.inner.cleaner.retention.forget_topic(t);
         }
         self.inner.log.remove_topics(topics);
     }
@@ -317,6 +338,7 @@ impl MessageStore {
     pub fn runtime_stats(&self) -> StoreStats {
         let (puts, bytes) = self.inner.log.put_stats();
         let files = self.inner.log.files();
+        let (cl_deleted, cq_deleted, index_deleted) = self.inner.cleaner.deleted_totals();
         StoreStats {
             put_message_times_total: puts,
             put_message_size_total: bytes,
@@ -330,6 +352,13 @@ impl MessageStore {
             consume_queue_count: self.inner.cqs.count(),
             index_file_count: self.inner.index.as_ref().map_or(0, |i| i.len()),
             poisoned: self.inner.poison.is_poisoned(),
+            disk_used_ratio: self.inner.cleaner.disk_ratio(),
+            disk_full: self.inner.cleaner.is_disk_full(),
+            commit_log_file_count: files.len(),
+            oldest_message_store_time: self.oldest_message_store_time(),
+            commit_log_files_deleted_total: cl_deleted,
+            consume_queue_files_deleted_total: cq_deleted,
+            index_files_deleted_total: index_deleted,
         }
     }
 
@@ -353,6 +382,8 @@ impl MessageStore {
         }
         let mut t = self.threads.lock();
         let i = &self.inner;
+        i.cleaner.stop();
+        join(t.clean.take());
         i.dispatcher.stop(&i.log);
         join(t.dispatch.take());
         i.flush.stop();

@@ -160,7 +160,7 @@ pub struct QueryResult {
 }
 
 /// Runtime statistics.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StoreStats {
     /// Messages appended since open.
     pub put_message_times_total: u64,
@@ -186,6 +186,21 @@ pub struct StoreStats {
     pub index_file_count: usize,
     /// Whether a failed flush poisoned the store.
     pub poisoned: bool,
+    /// Highest used ratio (0.0..=1.0) of the commit-log and consume-queue partitions at the
+    /// last clean-up pass (or open); `None` if not measurable.
+    pub disk_used_ratio: Option<f64>,
+    /// Whether puts are refused because the disk is full.
+    pub disk_full: bool,
+    /// Commit-log files on disk.
+    pub commit_log_file_count: usize,
+    /// Store timestamp (ms) of the oldest message still in the commit log.
+    pub oldest_message_store_time: Option<i64>,
+    /// Commit-log files deleted by clean-up since open.
+    pub commit_log_files_deleted_total: u64,
+    /// Consume-queue files deleted by clean-up since open.
+    pub consume_queue_files_deleted_total: u64,
+    /// Index files deleted by clean-up since open.
+    pub index_files_deleted_total: u64,
 }
 
 /// Callback fired by dispatch for each new consume-queue entry: topic, queue, new max offset,

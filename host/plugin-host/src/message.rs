@@ -175,6 +175,65 @@ pub(crate) fn empty_batch() -> MessageBatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn message() -> impl Strategy<Value = OwnedMessage> {
+        let text = "\\PC{0,12}";
+        (
+            text,
+            any::<i32>(),
+            text,
+            text,
+            proptest::collection::vec(("[a-zA-Z_]{1,8}", "[^\u{1}\u{2}]{0,12}"), 0..4),
+            proptest::collection::vec(any::<u8>(), 0..64),
+        )
+            .prop_map(|(topic, queue_id, tags, keys, props, body)| {
+                let mut m = OwnedMessage {
+                    topic,
+                    queue_id,
+                    tags,
+                    keys,
+                    body,
+                    ..Default::default()
+                };
+                for (k, v) in &props {
+                    push_property(&mut m.properties, k, v);
+                }
+                m
+            })
+    }
+
+    proptest! {
+        /// The host's encoder and the guest SDK's parser agree on every field (the batch contract).
+        #[test]
+        fn guest_sdk_reads_what_the_host_encodes(msgs in proptest::collection::vec(message(), 0..8), bodies: bool) {
+            let mut out = empty_batch();
+            let opts = EncodeOptions { bodies, tags: true, keys: true, properties: None };
+            encode_batch(&mut out, msgs.iter().map(|m| m.view()), &opts);
+            let batch = wasmq_plugin_sdk::Batch::new(&out.data, &out.fields, out.bodies_included, &out.body_sizes).unwrap();
+            prop_assert_eq!(batch.len(), msgs.len());
+            for (m, r) in msgs.iter().zip(batch.iter()) {
+                prop_assert_eq!((r.topic, r.queue_id, r.tags, r.keys), (m.topic.as_str(), m.queue_id, m.tags.as_str(), m.keys.as_str()));
+                prop_assert_eq!(r.properties.raw(), m.properties.as_slice());
+                prop_assert_eq!(r.body, if bodies { m.body.as_slice() } else { &[][..] });
+                prop_assert_eq!(r.body_size as usize, m.body.len());
+                for (k, v) in properties(&m.properties) {
+                    prop_assert_eq!(r.properties.get(k), properties(&m.properties).find(|(n, _)| *n == k).map(|(_, v)| v));
+                    let _ = v;
+                }
+            }
+        }
+
+        /// Whatever bytes a (buggy) host sends, the SDK's parser refuses or reads them, never panics.
+        #[test]
+        fn guest_sdk_parser_never_panics(data in proptest::collection::vec(any::<u8>(), 0..64), fields in proptest::collection::vec(0u32..80, 0..24)) {
+            if let Ok(batch) = wasmq_plugin_sdk::Batch::new(&data, &fields, true, &[]) {
+                for m in batch.iter() {
+                    let _ = (m.topic.len(), m.properties.iter().count(), m.body.len());
+                }
+            }
+        }
+    }
 
     #[test]
     fn encoder_layout_and_property_selection() {

@@ -107,6 +107,11 @@ pub struct BrokerConfig {
     pub transaction_check_max: i32,
     /// `transactionCheckInterval` (ms).
     pub transaction_check_interval: u64,
+    /// `aclEnable`: check requests against the plain ACL file.
+    pub acl_enable: bool,
+    /// The plain ACL file (Java: `-Drocketmq.acl.plain.file`, default
+    /// `$ROCKETMQ_HOME/conf/plain_acl.yml`); default `conf/plain_acl.yml`.
+    pub acl_plain_file: PathBuf,
     /// `startAcceptSendRequestTimeStamp`: sends before this time (ms) are refused.
     pub start_accept_send_request_time_stamp: i64,
 }
@@ -156,6 +161,8 @@ impl Default for BrokerConfig {
             transaction_time_out: 6_000,
             transaction_check_max: 15,
             transaction_check_interval: 60_000,
+            acl_enable: false,
+            acl_plain_file: PathBuf::from("conf/plain_acl.yml"),
             start_accept_send_request_time_stamp: 0,
         }
     }

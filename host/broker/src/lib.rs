@@ -8,12 +8,14 @@
 //! - [`processor`]: one file per request family and the one request table.
 //! - [`hooks`]: [`hooks::MessageHooks`], the data-path policy hooks plugins implement.
 //! - [`register`]: REGISTER_BROKER / UNREGISTER_BROKER with the name servers.
+//! - [`acl`]: plain ACL checks in front of the request table (`aclEnable`).
 //! - [`error`]: [`BrokerError`] and the single store-error -> response-code mapping.
 //!
 //! [`start`] binds listenPort (and the fast port listenPort - 2 unless listenPort is 0), wires the
 //! store's arrival listener to the held pulls, and starts the background tasks (registration,
 //! offset flush every `persistConsumerOffsetInterval`, client expiry, delayed delivery).
 
+pub mod acl;
 pub mod broker;
 pub mod clients;
 pub mod config;
@@ -141,6 +143,11 @@ pub async fn start_with_hooks(
     } else {
         None
     };
+    let acl = if config.acl_enable {
+        Some(Arc::new(acl::Acl::load(&config.acl_plain_file)?))
+    } else {
+        None
+    };
     let broker = Arc::new(Broker::new(config, store, local_addr.port(), hooks)?);
     let weak = Arc::downgrade(&broker);
     broker
@@ -159,20 +166,14 @@ pub async fn start_with_hooks(
         }
     };
     let mut servers = vec![
-        main.start(Arc::new(processor::router(
-            Arc::clone(&broker),
-            processor::Port::Main,
-        )))
-        .map_err(bind_err(local_addr))?,
+        main.start(service(&broker, processor::Port::Main, acl.as_ref()))
+            .map_err(bind_err(local_addr))?,
     ];
     if let Some(fast) = fast {
         let addr = fast.local_addr().unwrap_or(local_addr);
         servers.push(
-            fast.start(Arc::new(processor::router(
-                Arc::clone(&broker),
-                processor::Port::Fast,
-            )))
-            .map_err(bind_err(addr))?,
+            fast.start(service(&broker, processor::Port::Fast, acl.as_ref()))
+                .map_err(bind_err(addr))?,
         );
     }
 
@@ -197,6 +198,19 @@ pub async fn start_with_hooks(
         client,
         local_addr,
     })
+}
+
+/// The request table for one listener, behind the ACL when enabled.
+fn service(
+    broker: &Arc<Broker>,
+    port: processor::Port,
+    acl: Option<&Arc<acl::Acl>>,
+) -> Arc<dyn wasmq_remoting::Service> {
+    let router = processor::router(Arc::clone(broker), port);
+    match acl {
+        Some(acl) => Arc::new(acl::AclService::new(Arc::clone(acl), router)),
+        None => Arc::new(router),
+    }
 }
 
 fn spawn_offset_flush(

@@ -426,3 +426,39 @@ async fn replies_are_pushed_to_the_requesting_producer_and_stored() {
     client.close_all().await;
     b.stop().await;
 }
+
+#[tokio::test]
+async fn acl_denies_unsigned_and_unpermitted_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let acl_file = dir.path().join("plain_acl.yml");
+    std::fs::write(
+        &acl_file,
+        "accounts:\n  - accessKey: producer1\n    secretKey: secret123\n    admin: false\n    \
+         defaultTopicPerm: DENY\n    defaultGroupPerm: SUB\n    topicPerms:\n      - Allowed=PUB\n",
+    )
+    .unwrap();
+    let mut c = config(dir.path());
+    c.acl_enable = true;
+    c.acl_plain_file = acl_file;
+    let b = TestBroker::start_with(c, dir.path()).await;
+    let unsigned = b.call(send_v2("Allowed", 0, &[], "x")).await;
+    assert_eq!(unsigned.code, 1);
+    assert!(unsigned.remark.unwrap_or_default().contains("No accessKey"));
+    let sign = |mut cmd: RemotingCommand| {
+        cmd.ext_fields.insert("AccessKey", "producer1");
+        let sig = wasmq_broker::acl::signature(&cmd, "secret123");
+        cmd.ext_fields.insert("Signature", sig);
+        cmd
+    };
+    let ok = b.call(sign(send_v2("Allowed", 0, &[], "x"))).await;
+    assert_eq!(ok.code, 0, "{ok:?}");
+    let other = b.call(sign(send_v2("Other", 0, &[], "x"))).await;
+    assert_eq!(other.code, 1);
+    assert!(
+        other
+            .remark
+            .unwrap_or_default()
+            .contains("No default permission for Other")
+    );
+    b.stop().await;
+}

@@ -114,10 +114,20 @@ async fn ingress_hooks_rewrite_route_copy_discard_and_reject() {
     assert_eq!(bodies, [b"p".as_slice(), b"c"]);
     assert_eq!(property(&recs[0].properties, "seen"), Some("1"));
     wait_dispatched(&b, "Routed", routed_queue, 1).await;
-    let copies: i64 = (0..4)
-        .map(|q| b.handle.broker().store.max_offset_in_queue("Copies", q))
-        .sum();
-    assert_eq!(copies, 1);
+    let copies = || -> i64 {
+        (0..4)
+            .map(|q| b.handle.broker().store.max_offset_in_queue("Copies", q))
+            .sum()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while copies() < 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the copy never arrived"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert_eq!(copies(), 1);
     // Other topics are untouched.
     let r = b.call(send_v2("Plain", 0, &[("TAGS", "bad")], "x")).await;
     assert_eq!(r.code, 0);

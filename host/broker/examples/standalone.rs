@@ -1,6 +1,7 @@
 //! A name server and a broker in one process, for trying real RocketMQ clients by hand:
 //! `cargo run -p wasmq-broker --example standalone -- <store dir> [namesrv port] [broker port]`.
 //! (The `wasmq` binary is the real front-end; this example needs no config files or plugins.)
+//! With `WASMQ_ACL_FILE=path/plain_acl.yml` the broker checks requests against that ACL.
 
 use std::path::PathBuf;
 
@@ -38,6 +39,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             listen_port: broker_port,
             namesrv_addr: Some(format!("127.0.0.1:{}", ns.local_addr().port())),
             store_path_root_dir: dir,
+            acl_enable: std::env::var_os("WASMQ_ACL_FILE").is_some(),
+            acl_plain_file: std::env::var_os("WASMQ_ACL_FILE")
+                .map_or_else(|| PathBuf::from("conf/plain_acl.yml"), PathBuf::from),
             ..Default::default()
         },
         store,

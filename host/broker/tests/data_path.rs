@@ -223,6 +223,14 @@ async fn batch_send_stores_each_item() {
     assert_eq!(recs.len(), 3);
     assert_eq!(property(&recs[2].properties, keys::UNIQ_KEY), Some("U2"));
     assert_eq!(recs[2].queue_offset, 2);
+    // CPP sends batches as SEND_MESSAGE_V2 with m=true.
+    let mut cpp = send_v2("Batch", 0, &[], "");
+    cpp.ext_fields.insert("m", "true");
+    cpp.body = encode_batch(&items).unwrap();
+    let r = b.call(cpp).await;
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(ext(&r, "queueOffset"), "3");
+    assert_eq!(ext(&r, "msgId").split(',').count(), 3);
     b.stop().await;
 }
 
@@ -404,5 +412,31 @@ async fn admin_created_multi_tag_topic_marks_messages() {
         1,
         "system topics are not overwritten"
     );
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn pull_commits_the_offset_it_carries() {
+    use wasmq_protocol::header::broker::QueryConsumerOffsetRequestHeader;
+    let dir = tempfile::tempdir().unwrap();
+    let b = TestBroker::start(dir.path()).await;
+    assert_eq!(b.call(send_v2("Commit", 0, &[], "x")).await.code, 0);
+    wait_dispatched(&b, "Commit", 0, 1).await;
+    let mut p = pull("CG", "Commit", 0, 0, Some("*"), None);
+    p.ext_fields.insert("sysFlag", "5");
+    p.ext_fields.insert("commitOffset", "1");
+    assert_eq!(b.call(p).await.code, 0);
+    let q = b
+        .call(RemotingCommand::request_with_header(
+            RequestCode::QueryConsumerOffset,
+            0,
+            &QueryConsumerOffsetRequestHeader {
+                consumer_group: "CG".into(),
+                topic: "Commit".into(),
+                queue_id: 0,
+            },
+        ))
+        .await;
+    assert_eq!(ext(&q, "offset"), "1");
     b.stop().await;
 }

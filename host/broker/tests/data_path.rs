@@ -192,10 +192,13 @@ async fn unknown_topic_is_created_from_tbw102_unless_disabled() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = config(dir.path());
     c.auto_create_topic_enable = false;
+    c.auto_create_subscription_group = false;
     let b = TestBroker::start_with(c, dir.path()).await;
     let r = b.call(send_v2("Fresh", 0, &[], "x")).await;
     assert_eq!(r.code, ResponseCode::TopicNotExist.as_i32(), "{r:?}");
     assert!(r.remark.unwrap_or_default().contains("not exist"));
+    let r = b.call(send_v2("%RETRY%Unknown", 0, &[], "x")).await;
+    assert_eq!(r.code, ResponseCode::SubscriptionGroupNotExist.as_i32(), "{r:?}");
     b.stop().await;
 }
 

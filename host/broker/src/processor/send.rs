@@ -331,7 +331,11 @@ fn lookup_topic(b: &Broker, h: &SendRequest) -> Result<TopicConfig, Refusal> {
                 .topics
                 .get_or_create(&h.topic, g.retry_queue_nums, PERM_READ | PERM_WRITE)
                 .map(Some),
-            Ok(None) => Ok(None),
+            // Java creates the retry topic first; the unknown group is answered 26 next.
+            Ok(None) => b
+                .topics
+                .get_or_create(&h.topic, 1, PERM_READ | PERM_WRITE)
+                .map(Some),
             Err(e) => Err(e),
         }
     } else if h.topic.starts_with(DLQ_PREFIX) {

@@ -198,7 +198,11 @@ async fn unknown_topic_is_created_from_tbw102_unless_disabled() {
     assert_eq!(r.code, ResponseCode::TopicNotExist.as_i32(), "{r:?}");
     assert!(r.remark.unwrap_or_default().contains("not exist"));
     let r = b.call(send_v2("%RETRY%Unknown", 0, &[], "x")).await;
-    assert_eq!(r.code, ResponseCode::SubscriptionGroupNotExist.as_i32(), "{r:?}");
+    assert_eq!(
+        r.code,
+        ResponseCode::SubscriptionGroupNotExist.as_i32(),
+        "{r:?}"
+    );
     b.stop().await;
 }
 

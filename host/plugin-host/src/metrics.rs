@@ -39,6 +39,9 @@ pub struct BindingMetrics {
     pub plugin_errors: u64,
     /// Instances created (the first one, and one after each trap).
     pub instances_created: u64,
+    /// Calls not made because the binding was backing off after repeated failures
+    /// (answered by the failure policy).
+    pub skipped: u64,
     /// Instances dropped because their linear memory grew past half the cap.
     pub recycled: u64,
     /// Log lines from the plugin (log import, stdout, stderr).
@@ -71,6 +74,7 @@ pub(crate) struct BindingCells {
     pub plugin_errors: AtomicU64,
     pub instances_created: AtomicU64,
     pub recycled: AtomicU64,
+    pub skipped: AtomicU64,
     pub log_lines: AtomicU64,
     pub custom: Mutex<(BTreeMap<String, u64>, BTreeMap<String, i64>)>,
 }
@@ -107,6 +111,7 @@ impl BindingCells {
             plugin_errors: self.plugin_errors.load(Relaxed),
             instances_created: self.instances_created.load(Relaxed),
             recycled: self.recycled.load(Relaxed),
+            skipped: self.skipped.load(Relaxed),
             log_lines: self.log_lines.load(Relaxed),
             counters: custom.0.clone(),
             gauges: custom.1.clone(),

@@ -247,6 +247,18 @@ pub(crate) struct CallError {
     pub message: String,
 }
 
+/// Consecutive failed calls after which a binding backs off.
+pub(crate) const BACKOFF_AFTER: u32 = 3;
+const BACKOFF_BASE: std::time::Duration = std::time::Duration::from_millis(100);
+const BACKOFF_MAX: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Consecutive failures and, once there are too many, until when calls are skipped.
+#[derive(Debug, Default)]
+struct Backoff {
+    consecutive: u32,
+    until: Option<Instant>,
+}
+
 /// Idle instances kept per binding (one per concurrently calling thread, up to this many).
 const MAX_IDLE: usize = 8;
 
@@ -261,6 +273,7 @@ pub(crate) struct BindingRuntime {
     config: Arc<Vec<(String, String)>>,
     label: Arc<str>,
     pool: Mutex<Vec<PluginInstance>>,
+    backoff: Mutex<Backoff>,
 }
 
 impl std::fmt::Debug for BindingRuntime {
@@ -320,6 +333,7 @@ impl BindingRuntime {
             encode,
             runtime,
             pool: Mutex::new(Vec::new()),
+            backoff: Mutex::new(Backoff::default()),
         };
         let first = binding
             .instantiate()
@@ -437,7 +451,47 @@ impl BindingRuntime {
 
     /// Runs one call on a pooled instance with a fresh fuel budget. A trapped instance is dropped
     /// (the next call creates a new one); counters are updated either way.
+    ///
+    /// After [`BACKOFF_AFTER`] consecutive failures the binding is not called for a while (100 ms,
+    /// doubling up to 10 s): calls are answered at once with `Unavailable`, so the failure policy
+    /// decides without paying for a re-instantiation per call. A success resets it.
     pub fn call<R>(
+        &self,
+        messages: usize,
+        f: impl FnOnce(&mut PluginInstance) -> wasmtime::Result<Result<R, types::PluginError>>,
+    ) -> Result<R, CallError> {
+        if let Some(until) = self.backoff.lock().until
+            && Instant::now() < until
+        {
+            BindingCells::add(&self.cells.skipped, 1);
+            return Err(CallError {
+                kind: FailureKind::Unavailable,
+                message: "backing off after repeated failures".into(),
+            });
+        }
+        let result = self.call_once(messages, f);
+        let mut backoff = self.backoff.lock();
+        match &result {
+            Ok(_) => *backoff = Backoff::default(),
+            Err(_) => {
+                backoff.consecutive += 1;
+                if backoff.consecutive >= BACKOFF_AFTER {
+                    let doublings = (backoff.consecutive - BACKOFF_AFTER).min(7);
+                    let wait = (BACKOFF_BASE * 2u32.pow(doublings)).min(BACKOFF_MAX);
+                    backoff.until = Some(Instant::now() + wait);
+                    tracing::warn!(
+                        plugin = &*self.label,
+                        failures = backoff.consecutive,
+                        ?wait,
+                        "plugin keeps failing; backing off"
+                    );
+                }
+            }
+        }
+        result
+    }
+
+    fn call_once<R>(
         &self,
         messages: usize,
         f: impl FnOnce(&mut PluginInstance) -> wasmtime::Result<Result<R, types::PluginError>>,

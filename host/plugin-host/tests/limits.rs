@@ -300,3 +300,33 @@ fn plugins_run_inside_tokio_runtimes() {
     let m = &host.metrics()[0];
     assert_eq!(m.failures(), 0, "{m:?}");
 }
+
+#[test]
+fn a_plugin_that_keeps_failing_is_backed_off_then_retried() {
+    let dir = plugins_dir(
+        &[("fixture-trap", "trap")],
+        "[[binding]]\nplugin = \"trap\"\nhook = \"ingress-filter\"\non-failure = \"drop\"\n",
+    );
+    let host = open(dir.path(), None);
+    for _ in 0..3 {
+        let out = host.ingress("t", &mut vec![tagged("boom")]);
+        assert_eq!(out.verdicts, vec![Verdict::Discarded]);
+    }
+    // Backing off: answered by the policy without calling (or instantiating) the plugin.
+    let out = host.ingress("t", &mut vec![tagged("ok")]);
+    assert_eq!(out.verdicts, vec![Verdict::Discarded]);
+    let m = &host.metrics()[0];
+    assert_eq!(
+        (m.traps, m.calls, m.skipped, m.instances_created),
+        (3, 3, 1, 3),
+        "{m:?}"
+    );
+    // After the window a healthy call goes through again and resets the backoff.
+    common::wait_for(
+        "the backoff window to pass",
+        std::time::Duration::from_secs(30),
+        || host.ingress("t", &mut vec![tagged("ok")]).all_kept(),
+    );
+    let m = &host.metrics()[0];
+    assert_eq!((m.traps, m.calls), (3, 4), "{m:?}");
+}

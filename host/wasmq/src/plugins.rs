@@ -1,12 +1,16 @@
-//! Plugins in the server roles: opening the plugins directory, and the nameserver's route policy
-//! backed by the bound `route-policy` plugins.
+//! Plugins in the server roles: opening the plugins directory, and adapting the plugin host to
+//! the hooks the broker (ingress, consumer filter) and the nameserver (route policy) call.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use bytes::Bytes;
+use wasmq_broker::hooks::{ConsumedMessage, IngressMessage, IngressVerdict, MessageHooks};
 use wasmq_namesrv::RoutePolicy;
-use wasmq_plugin_host::{BrokerData, PluginHost, QueueData, RouteView};
+use wasmq_plugin_host::{
+    BrokerData, MessageView, OwnedMessage, PluginHost, QueueData, RouteView, Verdict,
+};
 use wasmq_protocol::body::namesrv::{self as body, TopicRouteData};
 
 /// Opens `dir` (components + `plugins.toml`, or `bindings` when given) and starts watching it;
@@ -24,6 +28,82 @@ pub fn open(dir: Option<&Path>, bindings: Option<PathBuf>) -> anyhow::Result<Plu
         "plugins ready"
     );
     Ok(host)
+}
+
+/// The broker's data-path hooks: the bound ingress filters / transforms / routers on sends, and
+/// the bound consumer filters on pulls. One plugin call per send request or pull, not per message.
+#[derive(Debug, Clone)]
+pub struct PluginMessageHooks(pub PluginHost);
+
+impl MessageHooks for PluginMessageHooks {
+    fn has_ingress(&self, topic: &str) -> bool {
+        self.0.has_ingress(topic)
+    }
+
+    fn ingress(&self, topic: &str, batch: &mut Vec<IngressMessage>) -> Vec<IngressVerdict> {
+        let mut owned: Vec<OwnedMessage> = batch
+            .iter()
+            .map(|m| OwnedMessage {
+                topic: m.topic.clone(),
+                queue_id: m.queue_id,
+                tags: m.tags.clone(),
+                keys: m.keys.clone(),
+                properties: m.properties.as_bytes().to_vec(),
+                body: m.body.to_vec(),
+                copy_of: m.copy_of,
+            })
+            .collect();
+        let outcome = self.0.ingress(topic, &mut owned);
+        *batch = owned
+            .into_iter()
+            .map(|o| IngressMessage {
+                topic: o.topic,
+                queue_id: o.queue_id,
+                tags: o.tags,
+                keys: o.keys,
+                properties: String::from_utf8_lossy(&o.properties).into_owned(),
+                body: Bytes::from(o.body),
+                copy_of: o.copy_of,
+            })
+            .collect();
+        outcome
+            .verdicts
+            .into_iter()
+            .map(|v| match v {
+                Verdict::Keep => IngressVerdict::Keep,
+                Verdict::Discarded => IngressVerdict::Discarded,
+                Verdict::Rejected { plugin, reason } => {
+                    IngressVerdict::Rejected(format!("plugin {plugin}: {reason}"))
+                }
+            })
+            .collect()
+    }
+
+    fn has_consumer_filter(&self, group: &str, topic: &str) -> bool {
+        self.0.has_consumer_filter(group, topic)
+    }
+
+    fn consumer_filter(
+        &self,
+        group: &str,
+        topic: &str,
+        batch: &[ConsumedMessage<'_>],
+    ) -> Result<Vec<bool>, String> {
+        let views: Vec<MessageView<'_>> = batch
+            .iter()
+            .map(|m| MessageView {
+                topic: m.topic,
+                queue_id: m.queue_id,
+                tags: m.tags,
+                keys: m.keys,
+                properties: m.properties.as_bytes(),
+                body: m.body,
+            })
+            .collect();
+        self.0
+            .consumer_filter(group, topic, &views)
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// The nameserver's route policy: every `route-policy` binding for the topic shapes the route.

@@ -122,7 +122,8 @@ pub fn broker(args: BrokerArgs, standalone: bool) -> anyhow::Result<()> {
             tokio::task::spawn_blocking(move || wasmq_store::MessageStore::open(store_config))
                 .await?
                 .with_context(|| format!("opening the store at {root}"))?;
-        let handle = wasmq_broker::start(broker, message_store)
+        let hooks = std::sync::Arc::new(plugins::PluginMessageHooks(plugins.clone()));
+        let handle = wasmq_broker::start_with_hooks(broker, message_store, hooks)
             .await
             .context("starting the broker")?;
         ready::announce(

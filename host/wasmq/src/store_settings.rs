@@ -53,6 +53,25 @@ pub struct StoreSettings {
     pub check_crc_on_recover: bool,
     /// Delay levels.
     pub message_delay_level: String,
+    /// Hour(s) of day expired commit-log files are deleted: `04`, or `04;16`.
+    pub delete_when: String,
+    /// Hours a commit-log file is kept.
+    pub file_reserved_time: u64,
+    /// Disk usage (%) above which expired files are deleted at any hour (clamped 10..=95).
+    pub disk_max_used_space_ratio: u32,
+    /// Disk usage (%) above which sends are refused (code 14) until space returns.
+    pub disk_space_warning_level_ratio: u32,
+    /// Disk usage (%) above which files are deleted ignoring fileReservedTime.
+    pub disk_space_clean_forcibly_ratio: u32,
+    /// Allow the forced clean-up above diskSpaceCleanForciblyRatio.
+    pub clean_file_forcibly_enable: bool,
+    /// Pause between two deletions of a clean-up pass, ms.
+    pub delete_commit_log_files_interval: u64,
+    /// Accepted for broker.conf compatibility (readers never block a deletion here), ms.
+    #[serde(alias = "destroyMappedFileIntervalForcibly")]
+    pub destroy_maped_file_interval_forcibly: u64,
+    /// Period of the clean-up service, ms.
+    pub clean_resource_interval: u64,
 }
 
 impl Default for StoreSettings {
@@ -82,10 +101,19 @@ impl StoreSettings {
             max_index_num: c.max_index_num,
             check_crc_on_recover: c.check_crc_on_recover,
             message_delay_level: c.message_delay_level.clone(),
+            delete_when: c.delete_when.clone(),
+            file_reserved_time: c.file_reserved_time_hours,
+            disk_max_used_space_ratio: c.disk_max_used_space_ratio,
+            disk_space_warning_level_ratio: c.disk_space_warning_level_ratio,
+            disk_space_clean_forcibly_ratio: c.disk_space_clean_forcibly_ratio,
+            clean_file_forcibly_enable: c.clean_file_forcibly_enable,
+            delete_commit_log_files_interval: c.delete_commit_log_files_interval_ms,
+            destroy_maped_file_interval_forcibly: c.destroy_mapped_file_interval_forcibly_ms,
+            clean_resource_interval: c.clean_resource_interval_ms,
         }
     }
 
-    /// The store's own configuration.
+    /// The store's own configuration .
     pub fn to_config(&self) -> StoreConfig {
         StoreConfig {
             store_path_root_dir: expand_home(&self.store_path_root_dir),
@@ -106,6 +134,15 @@ impl StoreSettings {
             max_index_num: self.max_index_num,
             check_crc_on_recover: self.check_crc_on_recover,
             message_delay_level: self.message_delay_level.clone(),
+            delete_when: self.delete_when.clone(),
+            file_reserved_time_hours: self.file_reserved_time,
+            disk_max_used_space_ratio: self.disk_max_used_space_ratio,
+            disk_space_warning_level_ratio: self.disk_space_warning_level_ratio,
+            disk_space_clean_forcibly_ratio: self.disk_space_clean_forcibly_ratio,
+            clean_file_forcibly_enable: self.clean_file_forcibly_enable,
+            delete_commit_log_files_interval_ms: self.delete_commit_log_files_interval,
+            destroy_mapped_file_interval_forcibly_ms: self.destroy_maped_file_interval_forcibly,
+            clean_resource_interval_ms: self.clean_resource_interval,
         }
     }
 }

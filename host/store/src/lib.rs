@@ -20,6 +20,15 @@
 //! published bytes; consume queues and index are derived from the commit log alone, so a crash
 //! between append and dispatch is repaired by replaying the log (`RecoveryMode::Abnormal`).
 //!
+//! Broker wiring of clean-up: fill the `StoreConfig` clean-up fields from broker.conf
+//! (`deleteWhen`, `fileReservedTime`, `diskMaxUsedSpaceRatio`, `cleanFileForciblyEnable`,
+//! `deleteCommitLogFilesInterval`, `destroyMapedFileIntervalForcibly`, `cleanResourceInterval`;
+//! the two `rocketmq.broker.disk*Ratio` system properties are fractions, the fields percent),
+//! then `MessageStore::open` starts the clean-up thread by itself. A put refused for a full
+//! disk is `StoreError::ServiceNotAvailable` with [`StoreError::is_disk_full`] true (answer 14,
+//! Java's remark). DELETE_EXPIRED_COMMITLOG (329) calls `delete_expired_files_now()` and
+//! answers success. `set_topic_retention` / `set_retention_advisor` are optional.
+//!
 //! Not here (yet): slave/HA, `transientStorePoolEnable`, the consume-queue extension,
 //! `;`-separated multiple commit-log directories.
 mod allocate;

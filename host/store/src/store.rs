@@ -9,7 +9,7 @@ use crate::commit_log::{AppendCommon, AppendItem, AppendResult, CommitLog};
 use crate::config::{FlushDiskType, StoreConfig};
 use crate::consume_queue::CQ_UNIT;
 use crate::dispatch::Dispatcher;
-use crate::error::StoreError;
+use crate::error::{StoreError, is_no_space};
 use crate::flush::{self, FlushService, Poison};
 use crate::index::IndexService;
 use crate::queues::ConsumeQueues;
@@ -169,6 +169,16 @@ impl MessageStore {
             torn_tail,
             "store recovered"
         );
+        // Give the checkpoint its block now (same content), so later rewrites in place need no
+        // allocation on a full disk.
+        if let Err(e) = checkpoint.store(&config.checkpoint_path()) {
+            match e {
+                StoreError::Io { ref source, .. } if is_no_space(source) => {
+                    tracing::warn!(cause = %e, "cannot write the checkpoint: disk full");
+                }
+                other => return Err(other),
+            }
+        }
         let abort = AbortMarker::create(&abort_path)?;
         let inner = Arc::new(Inner {
             flush: Arc::new(FlushService::new(&config, end)),
@@ -423,6 +433,7 @@ impl Drop for MessageStore {
 /// Consume-queue + index flush and checkpoint, every `flush_interval_consume_queue_ms`.
 fn maintenance(i: &Inner) {
     let period = Duration::from_millis(i.config.flush_interval_consume_queue_ms.max(1));
+    let mut checkpoint_no_space = false;
     loop {
         let stopping = i.stopping.load(Ordering::Acquire);
         if !stopping {
@@ -454,8 +465,18 @@ fn maintenance(i: &Inner) {
                     logics_msg_timestamp: logics,
                     index_msg_timestamp: index_ts,
                 };
-                if let Err(e) = cp.store(&i.config.checkpoint_path()) {
-                    i.poison.poison(format!("writing checkpoint failed: {e}"));
+                match cp.store(&i.config.checkpoint_path()) {
+                    Ok(()) => checkpoint_no_space = false,
+                    // No space to write it: the previous checkpoint stays, and older
+                    // timestamps only make a crash recovery replay more. Not a durability
+                    // failure, so no poison; retried next period.
+                    Err(StoreError::Io { ref source, .. }) if is_no_space(source) => {
+                        if !checkpoint_no_space {
+                            tracing::warn!("checkpoint not written: disk full; retrying");
+                        }
+                        checkpoint_no_space = true;
+                    }
+                    Err(e) => i.poison.poison(format!("writing checkpoint failed: {e}")),
                 }
             }
             Err((path, e)) => i

@@ -8,6 +8,8 @@
 //! - [`script`]: [`ScriptProc`], a client child process (Node `ali-ons` script or the
 //!   `rocketmq-client-rust` driver) whose stdout is a stream of JSON lines read with deadlines.
 //! - [`node`] / [`rust_client`]: how to start those two clients.
+//! - [`plugins`]: [`plugins::PluginDir`], a temp plugins directory (`--plugins`) with example
+//!   components from `plugins/dist/` and a `plugins.toml`.
 //! - [`wire`]: hand-made RocketMQ frames over a raw `TcpStream` (independent of `wasmq_protocol`), for
 //!   malformed-input tests and liveness probes.
 //! - [`clients`]: [`Client`], the same scenario against either real client.
@@ -20,6 +22,7 @@ pub mod binary;
 pub mod check;
 pub mod clients;
 pub mod node;
+pub mod plugins;
 pub mod rust_client;
 pub mod script;
 pub mod server;

@@ -48,6 +48,8 @@ pub struct BrokerOpts {
     pub sets: Vec<(String, String)>,
     /// `--plugins DIR`.
     pub plugins: Option<PathBuf>,
+    /// `--set pluginsBindings=FILE` (default: the broker reads `DIR/plugins.toml`).
+    pub bindings: Option<PathBuf>,
 }
 
 impl BrokerOpts {
@@ -78,6 +80,18 @@ impl BrokerOpts {
             },
             ..Self::default()
         }
+    }
+
+    /// Runs with `--plugins dir`.
+    pub fn plugins_dir(mut self, dir: &Path) -> Self {
+        self.plugins = Some(dir.to_path_buf());
+        self
+    }
+
+    /// Runs with `--set pluginsBindings=file`.
+    pub fn bindings(mut self, file: &Path) -> Self {
+        self.bindings = Some(file.to_path_buf());
+        self
     }
 
     /// Adds a `--set key=value` override.
@@ -252,6 +266,9 @@ impl TestBroker {
         if self.opts.sync_flush {
             sets.push(("flushDiskType".into(), "SYNC_FLUSH".into()));
         }
+        if let Some(b) = &self.opts.bindings {
+            sets.push(("pluginsBindings".into(), b.display().to_string()));
+        }
         sets.extend(self.opts.sets.iter().cloned());
 
         let mut cmd = Command::new(&self.bin);
@@ -332,6 +349,12 @@ impl TestBroker {
 
     fn stderr_path(&self, generation: u32) -> PathBuf {
         self.dir.path().join(format!("stderr-{generation}.log"))
+    }
+
+    /// The stderr of the current generation so far (the server's log).
+    pub fn log(&self) -> String {
+        let text = std::fs::read(self.stderr_path(self.generation)).unwrap_or_default();
+        String::from_utf8_lossy(&text).into_owned()
     }
 
     /// Prints the stderr of every generation (used when the test fails).

@@ -263,6 +263,12 @@ impl TestBroker {
                 ("brokerIP1".into(), "127.0.0.1".into()),
             ],
         };
+        if self.opts.role != Role::Namesrv {
+            // Development machines often run above the 90 % default, where the store refuses every
+            // put; tests are not about a full disk (a test may still override these).
+            sets.push(("diskSpaceWarningLevelRatio".into(), "99".into()));
+            sets.push(("diskSpaceCleanForciblyRatio".into(), "99".into()));
+        }
         if self.opts.sync_flush {
             sets.push(("flushDiskType".into(), "SYNC_FLUSH".into()));
         }

@@ -17,12 +17,10 @@ const CONSUME_TIMEOUT: Duration = Duration::from_secs(40);
 const LINGER_MS: u64 = 1500;
 const ONS: Client = Client::AliOns;
 
-/// Broker options for this file: the shared development disk runs above 90 % full, which would
-/// make the store refuse every put (diskSpaceWarningLevelRatio); 64 MiB commit-log files.
+/// Broker options for this file: 64 MiB commit-log files (these tests store little, and several
+/// brokers run at once on a development disk that is nearly full).
 fn roomy(opts: BrokerOpts) -> BrokerOpts {
-    opts.set("diskSpaceWarningLevelRatio", "99")
-        .set("diskSpaceCleanForciblyRatio", "99")
-        .set("mappedFileSizeCommitLog", &(64u64 << 20).to_string())
+    opts.set("mappedFileSizeCommitLog", &(64u64 << 20).to_string())
 }
 
 /// A standalone broker serving `dir`.
@@ -537,4 +535,76 @@ hook = "route-policy"
         route_brokers(&shaped.namesrv_addr(), &topic),
         ["broker-a".to_string()]
     );
+}
+
+#[test]
+fn failing_consumer_filter_holds_messages_back_and_never_skips_them() {
+    let dir = PluginDir::new();
+    dir.add("fixture-trap");
+    let topic = unique_name("e2e_cftrap");
+    let (held, free) = (unique_name("g_cf_held"), unique_name("g_cf_free"));
+    dir.bindings(&format!(
+        r#"
+[[binding]]
+name = "cf-trap"
+plugin = "fixture-trap"
+hook = "consumer-filter"
+topics = ["{topic}"]
+groups = ["{held}"]
+on-failure = "refuse"
+"#
+    ));
+    let tb = broker_with(&dir);
+    ONS.prepare_topic(&tb.namesrv_addr(), &topic);
+    let s = scratch();
+    // Round robin over 4 queues with every third message `boom`: each queue holds one.
+    let mut p = Produce::new(&topic, 12, "cf");
+    p.tags = "TagA,TagA,boom";
+    let sent = p.run_ok(&tb, s.path());
+    assert!(
+        (0..4).all(|q| sent.iter().any(|m| m.queue_id == q && m.tag == "boom")),
+        "test data: a boom in every queue: {sent:?}"
+    );
+
+    let mut c = ONS.consume(&tb.namesrv_addr(), &ConsumeArgs::new(&held, &topic), &[]);
+    // The unbound group gets everything at once (so pulls are being served).
+    let got = consume_n(&tb, &free, &topic, sent.len());
+    check::assert_exactly_once(&sent, &got);
+    // The bound group's pulls trap in the plugin: nothing is delivered, nothing filtered out.
+    let trapped = wasmq_e2e::wait_until(CONSUME_TIMEOUT, || {
+        c.next_event(Duration::from_millis(10));
+        tb.log()
+            .lines()
+            .any(|l| l.contains("plugin call failed") && l.contains("cf-trap"))
+            .then_some(())
+    });
+    assert!(trapped.is_some(), "the consumer filter was never called");
+    assert!(
+        check::received(c.events()).is_empty(),
+        "messages delivered although the consumer filter failed: {:?}",
+        check::received(c.events())
+    );
+    // Unbind: the held messages, `boom` included, arrive exactly once; none was skipped.
+    dir.bindings("");
+    let want: std::collections::HashSet<&str> = sent.iter().map(|m| m.msg_id.as_str()).collect();
+    let deadline = Instant::now() + CONSUME_TIMEOUT;
+    loop {
+        let got = check::received(c.events());
+        if want.iter().all(|id| got.iter().any(|r| r.msg_id == *id)) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "after unbinding, {} of {} held messages arrived",
+            got.len(),
+            sent.len()
+        );
+        c.next_event(Duration::from_millis(50));
+    }
+    let linger = Instant::now() + Duration::from_millis(LINGER_MS);
+    while Instant::now() < linger {
+        c.next_event(Duration::from_millis(50));
+    }
+    c.terminate(CONSUME_TIMEOUT);
+    check::assert_exactly_once(&sent, &check::received(c.events()));
 }

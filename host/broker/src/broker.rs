@@ -4,7 +4,9 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use parking_lot::RwLock;
 
 use wasmq_store::MessageStore;
 
@@ -12,7 +14,7 @@ use crate::clients::ClientRegistry;
 use crate::config::BrokerConfig;
 use crate::error::BrokerError;
 use crate::groups::GroupTable;
-use crate::hooks::MessageHooks;
+use crate::hooks::{MessageHooks, PluginAdmin};
 use crate::locks::QueueLocks;
 use crate::long_polling::PullHolds;
 use crate::offsets::OffsetTable;
@@ -55,6 +57,10 @@ pub struct Broker {
     pub started: Instant,
     /// Start time, ms since the epoch.
     pub started_ms: i64,
+    /// Plugin administration (WASMQ_PLUGIN_*), when the binary installs it.
+    plugin_admin: RwLock<Option<Arc<dyn PluginAdmin>>>,
+    /// Parsed SQL92 filters, by (group, topic, type, expression).
+    pub filters: crate::filter::FilterCache,
 }
 
 impl Broker {
@@ -96,7 +102,28 @@ impl Broker {
             config,
             started: Instant::now(),
             started_ms: crate::topics::now_ms(),
+            plugin_admin: RwLock::new(None),
+            filters: crate::filter::FilterCache::default(),
         })
+    }
+
+    /// Installs the plugin administration the WASMQ_PLUGIN_* requests use.
+    pub fn set_plugin_admin(&self, admin: Arc<dyn PluginAdmin>) {
+        *self.plugin_admin.write() = Some(admin);
+    }
+
+    /// The installed plugin administration, if any.
+    pub fn plugin_admin(&self) -> Option<Arc<dyn PluginAdmin>> {
+        self.plugin_admin.read().clone()
+    }
+
+    /// Hands a topic's retention to the store (unlimited clears it).
+    pub fn apply_topic_retention(&self, topic: &str, r: crate::topics::RetentionSetting) {
+        self.store.set_topic_retention(
+            topic,
+            r.retention_ms.map(Duration::from_millis),
+            r.retention_bytes,
+        );
     }
 
     /// True for a slave.

@@ -1,7 +1,12 @@
 //! Pull filters (`ExpressionMessageFilter`): TAG subscriptions matched on the consume queue's
-//! tags code, SQL92 selectors (via `wasmq_filter`) evaluated on each record's properties.
+//! tags code, SQL92 selectors (via `wasmq_filter`) evaluated on each record's properties, and
+//! [`FilterCache`], which parses each (group, topic, type, expression) once, not on every pull.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use parking_lot::RwLock;
 
 use wasmq_protocol::body::broker::SubscriptionData;
 use wasmq_protocol::message::java_string_hash;
@@ -65,7 +70,7 @@ pub enum PullFilter {
     /// TAG: decided on the consume-queue entry.
     Tag(TagFilter),
     /// SQL92: every entry passes the consume-queue check; records are evaluated.
-    Sql92(wasmq_filter::MessageFilter),
+    Sql92(Arc<wasmq_filter::MessageFilter>),
 }
 
 impl PullFilter {
@@ -93,9 +98,111 @@ impl PullFilter {
     }
 }
 
+/// How many parsed filters [`FilterCache`] keeps; when full it starts over (subscriptions are
+/// few and long-lived, so this only bounds memory against clients churning expressions).
+pub const FILTER_CACHE_CAPACITY: usize = 4096;
+
+/// One cached filter with the full key it was parsed for (the map is keyed by its hash).
+#[derive(Debug)]
+struct CachedFilter {
+    group: String,
+    topic: String,
+    expression_type: String,
+    expression: String,
+    filter: Arc<wasmq_filter::MessageFilter>,
+}
+
+/// Parsed non-TAG filters by (group, topic, expression type, expression). Hits take a read
+/// lock and allocate nothing; parse failures are not cached (they are answered every time).
+#[derive(Debug, Default)]
+pub struct FilterCache {
+    map: RwLock<HashMap<u64, CachedFilter>>,
+}
+
+fn key_hash(group: &str, topic: &str, expression_type: &str, expression: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (group, topic, expression_type, expression).hash(&mut h);
+    h.finish()
+}
+
+impl FilterCache {
+    /// The filter for this subscription, parsed on first use (`MessageFilter::new`).
+    pub fn get_or_parse(
+        &self,
+        group: &str,
+        topic: &str,
+        expression_type: &str,
+        expression: &str,
+    ) -> Result<Arc<wasmq_filter::MessageFilter>, wasmq_filter::FilterError> {
+        let k = key_hash(group, topic, expression_type, expression);
+        if let Some(c) = self.map.read().get(&k)
+            && c.group == group
+            && c.topic == topic
+            && c.expression_type == expression_type
+            && c.expression == expression
+        {
+            return Ok(Arc::clone(&c.filter));
+        }
+        let filter = Arc::new(wasmq_filter::MessageFilter::new(
+            Some(expression_type),
+            Some(expression),
+        )?);
+        let mut map = self.map.write();
+        if map.len() >= FILTER_CACHE_CAPACITY {
+            map.clear();
+        }
+        map.insert(
+            k,
+            CachedFilter {
+                group: group.to_owned(),
+                topic: topic.to_owned(),
+                expression_type: expression_type.to_owned(),
+                expression: expression.to_owned(),
+                filter: Arc::clone(&filter),
+            },
+        );
+        Ok(filter)
+    }
+
+    /// Cached filters.
+    pub fn len(&self) -> usize {
+        self.map.read().len()
+    }
+
+    /// True when nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.map.read().is_empty()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cache_parses_once_per_subscription_and_stays_bounded() {
+        let c = FilterCache::default();
+        let a = c.get_or_parse("g", "t", "SQL92", "a > 1").unwrap();
+        let again = c.get_or_parse("g", "t", "SQL92", "a > 1").unwrap();
+        assert!(Arc::ptr_eq(&a, &again), "second lookup is a hit");
+        assert_eq!(
+            *a,
+            wasmq_filter::MessageFilter::new(Some("SQL92"), Some("a > 1")).unwrap()
+        );
+        let other = c.get_or_parse("g2", "t", "SQL92", "a > 1").unwrap();
+        assert!(!Arc::ptr_eq(&a, &other), "keyed by group too");
+        let changed = c.get_or_parse("g", "t", "SQL92", "a > 2").unwrap();
+        assert_ne!(*changed, *a);
+        assert_eq!(c.len(), 3);
+        assert!(c.get_or_parse("g", "t", "SQL92", "a >").is_err());
+        assert!(c.get_or_parse("g", "t", "XPATH", "a").is_err());
+        assert_eq!(c.len(), 3, "failures are not cached");
+        for i in 0..FILTER_CACHE_CAPACITY + 10 {
+            c.get_or_parse("g", &format!("t{i}"), "SQL92", "a = 1")
+                .unwrap();
+        }
+        assert!(c.len() <= FILTER_CACHE_CAPACITY);
+    }
 
     #[test]
     fn expressions() {

@@ -9,6 +9,8 @@
 //! - Consumer filter: pulled messages of a (group, topic) with bound hooks are filtered by
 //!   [`MessageHooks::consumer_filter`]; a hook that cannot decide makes the pull answer 1 (the
 //!   client retries later), never skips the messages.
+//! - Plugin admin: [`PluginAdmin`] serves the wasmq extension requests WASMQ_PLUGIN_LIST (9000)
+//!   and WASMQ_PLUGIN_SET_ENABLED (9001) on a running broker.
 
 use bytes::Bytes;
 
@@ -93,3 +95,12 @@ pub trait MessageHooks: Send + Sync + std::fmt::Debug {
 pub struct NoHooks;
 
 impl MessageHooks for NoHooks {}
+
+/// Plugin administration on a running broker (the binary adapts the plugin host).
+pub trait PluginAdmin: Send + Sync + std::fmt::Debug {
+    /// The bindings with their metrics, as a JSON document (the body of WASMQ_PLUGIN_LIST).
+    fn list_json(&self) -> String;
+
+    /// Switches a binding on or off; false when no active binding has that name.
+    fn set_enabled(&self, binding: &str, enabled: bool) -> bool;
+}

@@ -6,7 +6,8 @@
 //!   [`schedule`] (delayed delivery), [`transactions`] (half messages and their checker),
 //!   [`requeue`] (re-storing records), [`filter`] (tag hash matching).
 //! - [`processor`]: one file per request family and the one request table.
-//! - [`hooks`]: [`hooks::MessageHooks`], the data-path policy hooks plugins implement.
+//! - [`hooks`]: [`hooks::MessageHooks`], the data-path policy hooks plugins implement, and
+//!   [`hooks::PluginAdmin`] behind the wasmq plugin admin requests (9000, 9001).
 //! - [`register`]: REGISTER_BROKER / UNREGISTER_BROKER with the name servers.
 //! - [`acl`]: plain ACL checks in front of the request table (`aclEnable`).
 //! - [`error`]: [`BrokerError`] and the single store-error -> response-code mapping.
@@ -149,6 +150,9 @@ pub async fn start_with_hooks(
         None
     };
     let broker = Arc::new(Broker::new(config, store, local_addr.port(), hooks)?);
+    for (topic, r) in broker.topics.retentions() {
+        broker.apply_topic_retention(&topic, r);
+    }
     let weak = Arc::downgrade(&broker);
     broker
         .store

@@ -1,10 +1,14 @@
 //! The broker's topic table (`TopicConfigManager`): built-in topics, auto-creation from a template,
 //! persistence in `config/topics.json`, and a change signal that triggers re-registration.
+//!
+//! wasmq extension: per-topic retention ([`RetentionSetting`]) is a topic attribute kept in
+//! `topics.json` under `wasmqTopicRetention` (Java brokers ignore the key).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use parking_lot::RwLock;
+use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use wasmq_protocol::body::namesrv::{DataVersion, TopicConfig, TopicConfigSerializeWrapper};
 use wasmq_protocol::message::flags::{PERM_INHERIT, PERM_READ, PERM_WRITE};
@@ -82,11 +86,50 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// A topic's retention (wasmq extension); `None` = no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RetentionSetting {
+    /// Messages stored longer ago than this (ms) go out of reach of pulls.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention_ms: Option<u64>,
+    /// At most this many bytes of the topic's newest records stay reachable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention_bytes: Option<u64>,
+}
+
+impl RetentionSetting {
+    /// From the wire: absent, zero or negative values mean no limit.
+    pub fn from_wire(retention_ms: Option<i64>, retention_bytes: Option<i64>) -> Self {
+        let positive = |v: Option<i64>| v.and_then(|v| u64::try_from(v).ok()).filter(|v| *v > 0);
+        Self {
+            retention_ms: positive(retention_ms),
+            retention_bytes: positive(retention_bytes),
+        }
+    }
+
+    /// True when neither limit is set.
+    pub fn is_unlimited(&self) -> bool {
+        self.retention_ms.is_none() && self.retention_bytes.is_none()
+    }
+}
+
+/// The content of `topics.json`: Java's wrapper plus the wasmq retention attributes.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TopicsFile {
+    #[serde(flatten)]
+    wrapper: TopicConfigSerializeWrapper,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    wasmq_topic_retention: BTreeMap<String, RetentionSetting>,
+}
+
 /// The topic table. Reads take a shared lock; changes are rare (creation, admin).
 #[derive(Debug)]
 pub struct TopicTable {
     path: PathBuf,
     inner: RwLock<TopicConfigSerializeWrapper>,
+    retention: RwLock<BTreeMap<String, RetentionSetting>>,
     changed: Notify,
 }
 
@@ -130,13 +173,20 @@ impl TopicTable {
             topic_config_table: table,
             data_version: DataVersion::new(now_ms()),
         };
-        if let Some(saved) = persist::load::<TopicConfigSerializeWrapper>(&path)? {
-            wrapper.topic_config_table.extend(saved.topic_config_table);
-            wrapper.data_version = saved.data_version.next(now_ms());
+        let mut retention = BTreeMap::new();
+        if let Some(saved) = persist::load::<TopicsFile>(&path)? {
+            wrapper
+                .topic_config_table
+                .extend(saved.wrapper.topic_config_table);
+            wrapper.data_version = saved.wrapper.data_version.next(now_ms());
+            retention = saved.wasmq_topic_retention;
+            retention
+                .retain(|t, r| wrapper.topic_config_table.contains_key(t) && !r.is_unlimited());
         }
         Ok(Self {
             path,
             inner: RwLock::new(wrapper),
+            retention: RwLock::new(retention),
             changed: Notify::new(),
         })
     }
@@ -171,6 +221,44 @@ impl TopicTable {
         self.after_change()
     }
 
+    /// Every topic's retention that sets a limit.
+    pub fn retentions(&self) -> Vec<(String, RetentionSetting)> {
+        self.retention
+            .read()
+            .iter()
+            .map(|(t, r)| (t.clone(), *r))
+            .collect()
+    }
+
+    /// One topic's retention (unlimited when never set).
+    pub fn retention(&self, topic: &str) -> RetentionSetting {
+        self.retention
+            .read()
+            .get(topic)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Sets (or, unlimited, clears) an existing topic's retention and persists; returns whether
+    /// it changed.
+    pub fn set_retention(&self, topic: &str, r: RetentionSetting) -> Result<bool, BrokerError> {
+        {
+            let mut m = self.retention.write();
+            if m.get(topic).copied().unwrap_or_default() == r {
+                return Ok(false);
+            }
+            if r.is_unlimited() {
+                m.remove(topic);
+            } else {
+                m.insert(topic.to_owned(), r);
+            }
+        }
+        tracing::info!(topic, retention_ms = ?r.retention_ms, retention_bytes = ?r.retention_bytes,
+            "topic retention changed");
+        self.persist()?;
+        Ok(true)
+    }
+
     /// Deletes a topic; true if it existed.
     pub fn remove(&self, topic: &str) -> Result<bool, BrokerError> {
         {
@@ -179,6 +267,7 @@ impl TopicTable {
                 return Ok(false);
             }
             w.data_version = w.data_version.next(now_ms());
+            self.retention.write().remove(topic);
         }
         self.after_change()?;
         Ok(true)
@@ -235,8 +324,11 @@ impl TopicTable {
 
     /// Writes `config/topics.json`.
     pub fn persist(&self) -> Result<(), BrokerError> {
-        let snapshot = self.snapshot();
-        persist::save(&self.path, &snapshot)
+        let file = TopicsFile {
+            wrapper: self.snapshot(),
+            wasmq_topic_retention: self.retention.read().clone(),
+        };
+        persist::save(&self.path, &file)
     }
 
     fn after_change(&self) -> Result<(), BrokerError> {
@@ -278,6 +370,32 @@ mod tests {
         let again = TopicTable::load(&c).unwrap();
         assert_eq!(again.get("NewTopic"), Some(created));
         assert!(again.snapshot().data_version.counter >= 1);
+    }
+
+    #[test]
+    fn retention_persists_with_the_topic_and_goes_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = config(dir.path());
+        let t = TopicTable::load(&c).unwrap();
+        t.upsert(TopicConfig::new("Kept", 2)).unwrap();
+        let r = RetentionSetting::from_wire(Some(60_000), Some(0));
+        assert_eq!(
+            r,
+            RetentionSetting {
+                retention_ms: Some(60_000),
+                retention_bytes: None
+            }
+        );
+        assert!(t.set_retention("Kept", r).unwrap());
+        assert!(!t.set_retention("Kept", r).unwrap(), "unchanged");
+        let json = std::fs::read_to_string(dir.path().join("config/topics.json")).unwrap();
+        assert!(json.contains("\"wasmqTopicRetention\""), "{json}");
+        assert!(json.contains("\"topicConfigTable\""), "{json}");
+        let again = TopicTable::load(&c).unwrap();
+        assert_eq!(again.retention("Kept"), r);
+        assert_eq!(again.retentions(), vec![("Kept".to_string(), r)]);
+        assert!(again.remove("Kept").unwrap());
+        assert!(TopicTable::load(&c).unwrap().retentions().is_empty());
     }
 
     #[test]

@@ -244,11 +244,10 @@ async fn batch_send_stores_each_item() {
 #[tokio::test]
 async fn oversized_message_is_13_and_slave_refuses_with_14() {
     let dir = tempfile::tempdir().unwrap();
-    let store = wasmq_store::MessageStore::open(wasmq_store::StoreConfig {
+    let store = common::open_store(wasmq_store::StoreConfig {
         max_message_size: 1024,
         ..store_config(dir.path())
-    })
-    .unwrap();
+    });
     let handle = wasmq_broker::start(config(dir.path()), store)
         .await
         .unwrap();
@@ -389,6 +388,7 @@ async fn admin_created_multi_tag_topic_marks_messages() {
             topic_filter_type: Some("MULTI_TAG".into()),
             topic_sys_flag: Some(0),
             order: Some(false),
+            ..Default::default()
         },
     );
     assert_eq!(b.call(create).await.code, 0);

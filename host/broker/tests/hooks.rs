@@ -71,7 +71,7 @@ impl MessageHooks for TestHooks {
 }
 
 async fn start(dir: &std::path::Path) -> TestBroker {
-    let store = wasmq_store::MessageStore::open(store_config(dir)).unwrap();
+    let store = open_store(store_config(dir));
     let handle = wasmq_broker::start_with_hooks(config(dir), store, Arc::new(TestHooks))
         .await
         .unwrap();

@@ -226,7 +226,7 @@ async fn fast_port_serves_all_but_pull() {
         }
         let mut c = config(dir.path());
         c.listen_port = port;
-        let store = wasmq_store::MessageStore::open(store_config(dir.path())).unwrap();
+        let store = open_store(store_config(dir.path()));
         match wasmq_broker::start(c, store.clone()).await {
             Ok(h) => break (h, port),
             Err(e) => {

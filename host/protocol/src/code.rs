@@ -130,6 +130,11 @@ code_table! {
         PushReplyMessageToClient = 326,
         AddWritePermOfBroker = 327,
         DeleteExpiredCommitlog = 329,
+        // wasmq extensions, 9000..=9099: a range RocketMQ 4.9.x and 5.x leave unused (their
+        // highest codes are 1001..=1018 controller, 2001..=2004 cold data, 3001..=3010 auth and
+        // 200050.. pop). Java clients never send them; `wasmq admin plugins` does.
+        WasmqPluginList = 9000,
+        WasmqPluginSetEnabled = 9001,
     }
 }
 

@@ -1,7 +1,9 @@
 //! Topic, group and broker administration: UPDATE_AND_CREATE_TOPIC (17), GET_ALL_TOPIC_CONFIG (21),
 //! GET_BROKER_CONFIG (26), GET_BROKER_RUNTIME_INFO (28), GET_ALL_CONSUMER_OFFSET (43),
 //! UPDATE_AND_CREATE_SUBSCRIPTIONGROUP (200), GET_ALL_SUBSCRIPTIONGROUP_CONFIG (201),
-//! DELETE_SUBSCRIPTIONGROUP (207), DELETE_TOPIC_IN_BROKER (215) (Java `AdminBrokerProcessor`).
+//! DELETE_SUBSCRIPTIONGROUP (207), DELETE_TOPIC_IN_BROKER (215), DELETE_EXPIRED_COMMITLOG (329)
+//! (Java `AdminBrokerProcessor`). UPDATE_AND_CREATE_TOPIC also takes the wasmq extension fields
+//! `retentionMs` / `retentionBytes` (per-topic retention, kept in topics.json).
 
 use wasmq_protocol::body::broker::SubscriptionGroupConfig;
 use wasmq_protocol::body::namesrv::{KvTable, TopicConfig, TopicFilterType};
@@ -11,7 +13,7 @@ use wasmq_protocol::{RemotingCommand, ResponseCode};
 use wasmq_remoting::Request;
 
 use crate::broker::Broker;
-use crate::topics::{NOT_SENDABLE, TBW102, topic_name_problem};
+use crate::topics::{NOT_SENDABLE, RetentionSetting, TBW102, topic_name_problem};
 
 fn json_body<T: serde::Serialize>(v: &T) -> RemotingCommand {
     match serde_json::to_vec(v) {
@@ -41,8 +43,10 @@ pub fn create_topic(b: &Broker, req: Request<CreateTopicRequestHeader>) -> Remot
             format!("The topic[{}] is conflict with system topic.", h.topic),
         );
     }
+    let retention = (h.retention_ms.is_some() || h.retention_bytes.is_some())
+        .then(|| RetentionSetting::from_wire(h.retention_ms, h.retention_bytes));
     let t = TopicConfig {
-        topic_name: h.topic,
+        topic_name: h.topic.clone(),
         read_queue_nums: h.read_queue_nums,
         write_queue_nums: h.write_queue_nums,
         perm: h.perm,
@@ -54,17 +58,36 @@ pub fn create_topic(b: &Broker, req: Request<CreateTopicRequestHeader>) -> Remot
         topic_sys_flag: h.topic_sys_flag.unwrap_or(0),
         order: h.order.unwrap_or(false),
     };
-    match b.topics.upsert(t) {
-        Ok(()) => RemotingCommand::success(),
-        Err(e) => RemotingCommand::error(ResponseCode::SystemError, e.to_string()),
+    if let Err(e) = b.topics.upsert(t) {
+        return RemotingCommand::error(ResponseCode::SystemError, e.to_string());
     }
+    // Absent fields leave the topic's retention as it was (mqadmin's updateTopic sends none).
+    if let Some(r) = retention {
+        match b.topics.set_retention(&h.topic, r) {
+            Ok(true) => b.apply_topic_retention(&h.topic, r),
+            Ok(false) => {}
+            Err(e) => return RemotingCommand::error(ResponseCode::SystemError, e.to_string()),
+        }
+    }
+    RemotingCommand::success()
+}
+
+/// DELETE_EXPIRED_COMMITLOG (329): expired commit-log files are deleted whatever the hour
+/// (Java `executeDeleteFilesManually`); answers at once, the clean-up thread does the work.
+pub fn delete_expired_commit_log(b: &Broker, _req: Request<NoHeader>) -> RemotingCommand {
+    b.store.delete_expired_files_now();
+    RemotingCommand::success()
 }
 
 /// DELETE_TOPIC_IN_BROKER (215): the topic, its consume queues and its offsets.
 pub fn delete_topic(b: &Broker, req: Request<TopicRequestHeader>) -> RemotingCommand {
     let topic = req.header.topic;
     match b.topics.remove(&topic) {
-        Ok(_) => {
+        Ok(existed) => {
+            if existed {
+                // The store forgets the retention with the topic's queues.
+                b.apply_topic_retention(&topic, RetentionSetting::default());
+            }
             b.offsets.remove_topic(&topic);
             b.store.delete_topics(std::slice::from_ref(&topic));
             RemotingCommand::success()
@@ -192,5 +215,21 @@ pub fn runtime_info(b: &Broker, _req: Request<NoHeader>) -> RemotingCommand {
     put("consumerGroupCount", consumers.to_string());
     put("producerGroupCount", producers.to_string());
     put("brokerRole", format!("{:?}", b.config.broker_role));
+    // Java's key: the commit-log partition's used fraction; -1 when it cannot be measured.
+    put(
+        "commitLogDiskRatio",
+        s.disk_used_ratio
+            .map_or_else(|| "-1".into(), |r| r.to_string()),
+    );
+    put("diskFull", s.disk_full.to_string());
+    put("commitLogFileCount", s.commit_log_file_count.to_string());
+    put(
+        "earliestMessageTimeStamp",
+        s.oldest_message_store_time.unwrap_or(-1).to_string(),
+    );
+    put(
+        "commitLogFilesDeletedTotal",
+        s.commit_log_files_deleted_total.to_string(),
+    );
     json_body(&t)
 }

@@ -8,6 +8,7 @@ pub mod clients;
 pub mod ingress;
 pub mod locks;
 pub mod offsets;
+pub mod plugins;
 pub mod pull;
 pub mod query;
 pub mod reply;
@@ -77,6 +78,10 @@ pub fn router(broker: Arc<Broker>, port: Port) -> Router<Broker> {
         .sync(C::GetConsumeStats, stats::consume_stats)
         .sync(C::QueryTopicConsumeByWho, stats::consumed_by)
         .sync(C::InvokeBrokerToResetOffset, stats::reset_offset)
+        .sync(C::DeleteExpiredCommitlog, admin::delete_expired_commit_log)
+        // wasmq extensions
+        .sync(C::WasmqPluginList, plugins::list)
+        .sync(C::WasmqPluginSetEnabled, plugins::set_enabled)
         .on_disconnect(|b: &Arc<Broker>, conn| {
             for group in b.clients.remove_connection(conn.id()) {
                 tracing::info!(group = %group, peer = %conn.peer(), "consumer channel closed");

@@ -176,6 +176,7 @@ fn prepare(b: &Broker, h: &PullMessageRequestHeader) -> Result<PullFilter, Refus
     if h.sys_flag & FLAG_SUBSCRIPTION != 0 {
         return pull_filter(
             b,
+            h,
             h.expression_type.as_deref(),
             h.subscription.as_deref().unwrap_or("*"),
         )
@@ -214,13 +215,15 @@ fn prepare(b: &Broker, h: &PullMessageRequestHeader) -> Result<PullFilter, Refus
             format!("the consumer's subscription not latest {}", sub.sub_string),
         );
     }
-    let filter = pull_filter(b, Some(&sub.expression_type), &sub.sub_string)?;
+    let filter = pull_filter(b, h, Some(&sub.expression_type), &sub.sub_string)?;
     Ok(filter.unwrap_or_else(|| PullFilter::Tag(TagFilter::from_subscription(&sub))))
 }
 
-/// A SQL92 filter for a non-TAG expression type; `None` for TAG (the caller builds it).
+/// A SQL92 filter for a non-TAG expression type (parsed once per subscription, then from
+/// [`Broker::filters`]); `None` for TAG (the caller builds it).
 fn pull_filter(
     b: &Broker,
+    h: &PullMessageRequestHeader,
     expression_type: Option<&str>,
     expression: &str,
 ) -> Result<Option<PullFilter>, Refusal> {
@@ -233,7 +236,13 @@ fn pull_filter(
             "The broker does not support consumer to filter message by SQL92",
         ));
     }
-    wasmq_filter::MessageFilter::new(expression_type, Some(expression))
+    b.filters
+        .get_or_parse(
+            &h.consumer_group,
+            &h.topic,
+            expression_type.unwrap_or_default(),
+            expression,
+        )
         .map(|f| Some(PullFilter::Sql92(f)))
         .map_err(|e| {
             Refusal::new(

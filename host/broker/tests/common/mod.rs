@@ -13,9 +13,19 @@ use wasmq_protocol::header::broker::{PullMessageRequestHeader, SendMessageReques
 use wasmq_protocol::message::{MessageRecord, RecordIter, encode_properties};
 use wasmq_protocol::{RemotingCommand, RequestCode};
 use wasmq_remoting::RemotingClient;
-use wasmq_store::{MessageStore, StoreConfig};
+use wasmq_store::{CleanupEnv, ManualDiskUsage, MessageStore, StoreConfig, SystemClock};
 
 pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Opens a store whose clean-up disk probe reports a fixed, low usage: a nearly full disk on
+/// the test machine must not turn every send into 14 (disk full).
+pub fn open_store(config: StoreConfig) -> Arc<MessageStore> {
+    let env = CleanupEnv {
+        clock: Arc::new(SystemClock),
+        disk: Arc::new(ManualDiskUsage::new(0.1)),
+    };
+    MessageStore::open_with(config, env).expect("open store")
+}
 
 /// A broker over a store rooted at `dir`.
 pub struct TestBroker {
@@ -52,7 +62,7 @@ impl TestBroker {
     }
 
     pub async fn start_with(config: BrokerConfig, dir: &Path) -> Self {
-        let store = MessageStore::open(store_config(dir)).expect("open store");
+        let store = open_store(store_config(dir));
         let handle = wasmq_broker::start(config, store)
             .await
             .expect("start broker");

@@ -221,6 +221,12 @@ crate::command_header! {
         topic_sys_flag: Option<i32> => "topicSysFlag",
         /// Ordered topic.
         order: Option<bool> => "order",
+        /// wasmq extension: per-topic retention, ms (messages stored longer ago go out of reach
+        /// of pulls); `0` or absent = no limit. Java brokers ignore it.
+        retention_ms: Option<i64> => "retentionMs",
+        /// wasmq extension: at most this many bytes of the topic's newest records stay
+        /// reachable; `0` or absent = no limit. Java brokers ignore it.
+        retention_bytes: Option<i64> => "retentionBytes",
     }
 
     /// DELETE_TOPIC_IN_BROKER (215), GET_TOPIC_STATS_INFO (202).

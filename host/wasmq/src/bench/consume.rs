@@ -136,7 +136,8 @@ pub async fn run_consume(
     }
     let wait = async {
         loop {
-            let done = shared.consumed.load(Ordering::SeqCst) >= shared.target.load(Ordering::SeqCst);
+            let done =
+                shared.consumed.load(Ordering::SeqCst) >= shared.target.load(Ordering::SeqCst);
             let failed = shared.error.lock().map(|e| e.is_some()).unwrap_or(true);
             if done || failed || shared.live.load(Ordering::SeqCst) == 0 {
                 break;
@@ -199,7 +200,9 @@ async fn pull_queue(
         };
         let req = RemotingCommand::request_with_header(RequestCode::PullMessage, 0, &header);
         let sent = Instant::now();
-        let resp = conn.request(req, TIMEOUT + Duration::from_millis(p.suspend_ms as u64)).await?;
+        let resp = conn
+            .request(req, TIMEOUT + Duration::from_millis(p.suspend_ms as u64))
+            .await?;
         let took = sent.elapsed().as_micros() as u64;
         let code = resp.response_code();
         let r: PullMessageResponseHeader = resp.decode_header()?;
@@ -252,7 +255,9 @@ fn record_e2e(resp: &RemotingCommand, shared: &Shared) -> anyhow::Result<()> {
     while pos < whole.len() {
         let (rec, n) = RecordView::decode(&whole[pos..], false)?;
         pos += n;
-        if let Some(ts) = property(rec.properties, TIMESTAMP_PROPERTY).and_then(|v| v.parse::<u64>().ok()) {
+        if let Some(ts) =
+            property(rec.properties, TIMESTAMP_PROPERTY).and_then(|v| v.parse::<u64>().ok())
+        {
             lat.push(now.saturating_sub(ts));
         }
     }

@@ -9,7 +9,7 @@ use anyhow::Context;
 
 use super::consume::{Consumed, Pulling, Shared, max_offsets, run_consume};
 use super::load::Load;
-use super::produce::{Measurement, run_produce};
+use super::produce::{Measurement, ensure_topic, run_produce};
 use super::progress::Progress;
 
 /// Long-polling suspend time of the consumer.
@@ -32,6 +32,7 @@ pub async fn run_e2e(
     progress: &Arc<Progress>,
     consume_deadline: Duration,
 ) -> anyhow::Result<E2e> {
+    ensure_topic(addr, load).await?;
     let start = max_offsets(addr, &load.topic, load.queues).await?;
     let shared = Shared::new(u64::MAX)?;
     let pulling = Pulling {
@@ -50,7 +51,11 @@ pub async fn run_e2e(
     let produced = run_produce(addr, load, progress).await;
     let end = max_offsets(addr, &load.topic, load.queues).await;
     let target = match &end {
-        Ok(end) => end.iter().zip(&start).map(|(e, s)| (e - s).max(0) as u64).sum(),
+        Ok(end) => end
+            .iter()
+            .zip(&start)
+            .map(|(e, s)| (e - s).max(0) as u64)
+            .sum(),
         Err(_) => 0,
     };
     shared.set_target(target);

@@ -1,8 +1,8 @@
 //! The baseline: a raw TCP server answering each frame with a send response, doing nothing else.
 //!
-//! It reads whole frames, takes the request's `opaque` from the JSON header with a byte scan (no
-//! JSON parsing), and writes a pre-built response with that opaque: the loopback's cost for this
-//! traffic plus the least framing work any broker must do.
+//! It reads whole frames, takes the request's `opaque` and `flag` from the JSON header with a byte
+//! scan (no JSON parsing), answers every request but oneway ones with a pre-built response carrying
+//! that opaque: the loopback's cost for this traffic plus the least framing work any broker must do.
 
 use std::net::SocketAddr;
 
@@ -54,9 +54,13 @@ async fn serve(mut stream: TcpStream) {
             Ok(_) => {}
         }
         while let Ok(Some(n)) = frame::check(&inbuf) {
-            let opaque = find_opaque(&inbuf[..n]).unwrap_or(0);
+            let head = header_of(&inbuf[..n]);
+            let opaque = find_int(head, b"\"opaque\":").unwrap_or(0);
+            let flag = find_int(head, b"\"flag\":").unwrap_or(0);
             inbuf.advance(n);
-            respond(opaque, &mut out);
+            if flag & ONEWAY_FLAG == 0 {
+                respond(opaque, &mut out);
+            }
         }
         if !out.is_empty() {
             if stream.write_all(&out).await.is_err() {
@@ -79,9 +83,19 @@ fn respond(opaque: i32, out: &mut BytesMut) {
     let _ = frame::encode(&resp, out);
 }
 
-/// Finds `"opaque":N` in a JSON header without parsing it.
-fn find_opaque(frame: &[u8]) -> Option<i32> {
-    let key = b"\"opaque\":";
+/// The header of a whole frame: `length i32 | serialize type u8 + header length u24 | header | body`.
+fn header_of(frame: &[u8]) -> &[u8] {
+    let len = frame.get(5..8).map_or(0, |b| {
+        usize::from(b[0]) << 16 | usize::from(b[1]) << 8 | usize::from(b[2])
+    });
+    frame.get(8..8 + len).unwrap_or(frame)
+}
+
+/// The remoting flag bit of a oneway request (never answered).
+const ONEWAY_FLAG: i32 = 2;
+
+/// Finds `"key":N` (key given with its quotes and colon) in a JSON header without parsing it.
+fn find_int(frame: &[u8], key: &[u8]) -> Option<i32> {
     let at = frame.windows(key.len()).position(|w| w == key)? + key.len();
     let digits: String = frame
         .get(at..)?

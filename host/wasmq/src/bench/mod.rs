@@ -1,23 +1,34 @@
 //! `wasmq bench`: load against any RocketMQ-compatible broker, always beside a baseline measured
 //! in the same run (these machines are shared and noisy, so only ratios mean something).
 //!
-//! - `produce`: 1 KiB (by default) sync sends with 1..N requests in flight on one connection,
-//!   first against a raw TCP echo server that answers the same frames (the loopback's limit for
-//!   this traffic), then against the broker.
-//! - `consume`: pulls the backlog back and compares the rate with the produce rate of the run.
+//! - `produce`: sends (sync / async pipelined / oneway / batch) beside a raw TCP echo server that
+//!   answers the same frames (the loopback's limit for this traffic);
+//! - `consume`: produces a backlog, then pulls it back; the consume rate against the produce rate;
+//! - `e2e`: a long-polling consumer pulls while producers send; end-to-end latency;
+//! - `plugin`: `e2e` on a topic without plugins and on one with an ingress and a consumer filter;
+//! - `report`: aggregates `--json` samples into the published results page and chart.
+//!
+//! Arms are interleaved A/B/A/B for `--samples` repetitions.
 
+mod chart;
+mod consume;
+mod e2e;
 mod echo;
 mod load;
+mod procinfo;
+mod produce;
+mod progress;
 mod report;
+mod run;
+mod sample;
+mod summary;
 
-use std::net::SocketAddr;
-use std::time::Duration;
+use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
-use self::load::{Load, max_offsets, run_consume, run_produce};
-use self::report::{Row, print_rows};
+pub use self::load::Mode;
 
 /// `wasmq bench` options.
 #[derive(Debug, Args)]
@@ -30,10 +41,16 @@ pub struct BenchArgs {
 /// Scenarios.
 #[derive(Debug, Subcommand)]
 pub enum Scenario {
-    /// Sync sends with 1..N in flight, beside the echo baseline.
+    /// Sends beside the echo baseline (one arm per `--inflight` depth).
     Produce(Common),
-    /// Produce a backlog, then pull it back; reports both rates and the echo baseline.
+    /// Produces a backlog, then pulls it back; consume rate against produce rate.
     Consume(Common),
+    /// Produce and consume together (long polling); end-to-end latency from a timestamp property.
+    E2e(Common),
+    /// `e2e` on `--topic` (no plugins) and on `--plugin-topic` (bound to plugins), interleaved.
+    Plugin(PluginArgs),
+    /// Aggregates `--json` samples into a Markdown page and a PNG chart.
+    Report(ReportArgs),
 }
 
 /// Options shared by the scenarios.
@@ -51,71 +68,113 @@ pub struct Common {
     /// Message body size in bytes.
     #[arg(short = 's', long, default_value_t = 1024)]
     pub size: usize,
-    /// Requests in flight on the connection, comma separated: one measurement per depth.
-    #[arg(short = 'i', long, value_delimiter = ',', default_value = "1,16,64")]
+    /// Send mode.
+    #[arg(short = 'm', long, value_enum, default_value_t = Mode::Sync)]
+    pub mode: Mode,
+    /// Messages per SEND_BATCH_MESSAGE request (`--mode batch`).
+    #[arg(long, default_value_t = 32)]
+    pub batch: usize,
+    /// Requests in flight per connection, comma separated: one arm per depth.
+    #[arg(short = 'i', long, value_delimiter = ',', default_value = "1")]
     pub inflight: Vec<usize>,
-    /// Messages per measurement.
+    /// Producer connections.
+    #[arg(short = 'p', long, default_value_t = 1)]
+    pub producers: usize,
+    /// Messages per measurement (unless `--duration`).
     #[arg(short = 'c', long, default_value_t = 20_000)]
     pub count: u64,
-    /// Skip the echo baseline.
+    /// Seconds per measurement instead of a count.
+    #[arg(short = 'd', long)]
+    pub duration: Option<f64>,
+    /// Repetitions; the arms are interleaved within each.
+    #[arg(long, default_value_t = 1)]
+    pub samples: usize,
+    /// Skip the echo baseline (several `--inflight` depths then compare with the first).
     #[arg(long)]
     pub no_baseline: bool,
-    /// Print JSON lines instead of a table.
+    /// The broker's process id: its RSS, peak RSS and CPU per message are reported.
+    #[arg(long)]
+    pub broker_pid: Option<u32>,
+    /// Scenario label in the output (default: the subcommand).
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Goal recorded with the samples: rate ≥ this × the baseline's.
+    #[arg(long)]
+    pub goal_min_ratio: Option<f64>,
+    /// Goal recorded with the samples: p50 latency ≤ this × the baseline's.
+    #[arg(long)]
+    pub goal_max_p50_ratio: Option<f64>,
+    /// Consumer group (consume, e2e, plugin).
+    #[arg(long, default_value = "bench_consumer")]
+    pub group: String,
+    /// No progress line on stderr.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Print one JSON line per sample (for `wasmq bench report`) instead of a table.
     #[arg(long)]
     pub json: bool,
 }
 
+/// `plugin` options.
+#[derive(Debug, Args, Clone)]
+pub struct PluginArgs {
+    /// Common options; `--topic` is the topic without plugins.
+    #[command(flatten)]
+    pub common: Common,
+    /// A topic bound to an ingress filter and a consumer filter (for `--group`) in the broker's
+    /// plugins.toml.
+    #[arg(long, default_value = "BenchPluginTopic")]
+    pub plugin_topic: String,
+}
+
+/// `report` options.
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// JSON-lines files written by `wasmq bench ... --json`.
+    #[arg(long, required = true, num_args = 1..)]
+    pub results: Vec<PathBuf>,
+    /// The Markdown page to write.
+    #[arg(long, default_value = "docs/bench.md")]
+    pub out: PathBuf,
+    /// The chart to write.
+    #[arg(long, default_value = "docs/bench.png")]
+    pub png: PathBuf,
+    /// A Markdown fragment describing the machine and the run, included as it is.
+    #[arg(long)]
+    pub machine: Option<PathBuf>,
+    /// Criterion's output directory (`$CARGO_TARGET_DIR/criterion`): micro-benchmark medians.
+    #[arg(long)]
+    pub criterion: Option<PathBuf>,
+}
+
 /// Runs a scenario.
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if let Scenario::Report(r) = &args.scenario {
+        return summary::write_report(r);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     rt.block_on(async move {
-        match args.scenario {
-            Scenario::Produce(c) => produce(c, false).await,
-            Scenario::Consume(c) => produce(c, true).await,
+        let (label, common) = match &args.scenario {
+            Scenario::Produce(c) => ("produce", c),
+            Scenario::Consume(c) => ("consume", c),
+            Scenario::E2e(c) => ("e2e", c),
+            Scenario::Plugin(p) => ("plugin", &p.common),
+            Scenario::Report(_) => unreachable!("handled above"),
+        };
+        let mut ctx = run::Ctx::new(common, label).await?;
+        for s in 0..common.samples.max(1) {
+            match &args.scenario {
+                Scenario::Produce(c) => ctx.produce(c, s).await?,
+                Scenario::Consume(c) => ctx.consume(c, s).await?,
+                Scenario::E2e(c) => ctx.e2e(c, s).await?,
+                Scenario::Plugin(p) => ctx.plugin(p, s).await?,
+                Scenario::Report(_) => unreachable!("handled above"),
+            }
         }
+        ctx.finish();
+        Ok(())
     })
-}
-
-async fn produce(c: Common, consume: bool) -> anyhow::Result<()> {
-    let broker: SocketAddr = tokio::net::lookup_host(&c.broker)
-        .await
-        .with_context(|| format!("resolving the broker address {}", c.broker))?
-        .next()
-        .with_context(|| format!("no address for {}", c.broker))?;
-    let mut rows = Vec::new();
-    for &depth in &c.inflight {
-        let load = Load {
-            topic: c.topic.clone(),
-            queues: c.queues,
-            size: c.size,
-            inflight: depth.max(1),
-            count: c.count,
-        };
-        if !c.no_baseline {
-            let echo = echo::EchoServer::start().await?;
-            let r = run_produce(echo.addr(), &load).await?;
-            rows.push(Row::new("echo baseline", depth, &r));
-        }
-        let start = if consume {
-            max_offsets(broker, &load).await?
-        } else {
-            Vec::new()
-        };
-        let r = run_produce(broker, &load).await.with_context(|| {
-            format!("producing to {broker}: is a broker running there (wasmq standalone)?")
-        })?;
-        let produce_rate = r.rate();
-        rows.push(Row::new("wasmq produce", depth, &r));
-        if consume {
-            let r = run_consume(broker, &load, &start, Duration::from_secs(120)).await?;
-            let mut row = Row::new("wasmq consume", depth, &r);
-            row.note = format!("{:.0}% of produce", 100.0 * r.rate() / produce_rate);
-            rows.push(row);
-        }
-    }
-    print_rows(&rows, c.json);
-    Ok(())
 }

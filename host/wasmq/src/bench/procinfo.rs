@@ -28,7 +28,12 @@ pub fn snapshot(pid: u32) -> Option<ProcSnapshot> {
     // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
     let rest = stat.rsplit_once(')')?.1;
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     // Field 3 (state) is index 0 here, so field N is index N - 3.
     let cpu_ticks = ticks(11) + ticks(12);
     Some(ProcSnapshot {

@@ -52,7 +52,9 @@ pub async fn run_produce(
     for _ in 0..load.producers.max(1) {
         let (client, conn) = connect(addr).await?;
         // Warm up: creates the topic and the connection's buffers.
-        let warm = conn.request(send_request(&load, 0, &body)?, TIMEOUT).await?;
+        let warm = conn
+            .request(send_request(&load, 0, &body)?, TIMEOUT)
+            .await?;
         check(&warm, "send").context("warm-up send")?;
         conns.push((client, conn));
     }
@@ -81,7 +83,8 @@ pub async fn run_produce(
                         break;
                     }
                     n += 1;
-                    let req = send_request(&load, seq.fetch_add(per_request, Ordering::Relaxed), &body)?;
+                    let req =
+                        send_request(&load, seq.fetch_add(per_request, Ordering::Relaxed), &body)?;
                     if load.mode == Mode::Oneway && n % ONEWAY_BARRIER != 0 {
                         conn.oneway(req)?;
                     } else {
@@ -95,7 +98,9 @@ pub async fn run_produce(
                 }
                 if load.mode == Mode::Oneway {
                     // Everything sent before this answer on the connection has been read.
-                    let resp = conn.request(send_request(&load, 0, &body)?, TIMEOUT).await?;
+                    let resp = conn
+                        .request(send_request(&load, 0, &body)?, TIMEOUT)
+                        .await?;
                     check(&resp, "send")?;
                 }
                 anyhow::Ok((done, h))
@@ -114,4 +119,12 @@ pub async fn run_produce(
         elapsed: start.elapsed(),
         latency_us,
     })
+}
+
+/// Sends one message synchronously: creates the topic (through TBW102) before anything pulls it.
+pub async fn ensure_topic(addr: SocketAddr, load: &Load) -> anyhow::Result<()> {
+    let (_client, conn) = connect(addr).await?;
+    let body = Bytes::from(vec![b'x'; load.size]);
+    let resp = conn.request(send_request(load, 0, &body)?, TIMEOUT).await?;
+    check(&resp, "send").with_context(|| format!("creating topic {}", load.topic))
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use wasmq_e2e::check::{self, Received, Sent};
 use wasmq_e2e::plugins::PluginDir;
-use wasmq_e2e::{BrokerOpts, Client, ConsumeArgs, ScriptProc, TestBroker, node, unique_name};
+use wasmq_e2e::{BrokerOpts, Client, ConsumeArgs, ScriptProc, TestBroker, node, unique_name, wire};
 
 const PRODUCE_TIMEOUT: Duration = Duration::from_secs(40);
 const CONSUME_TIMEOUT: Duration = Duration::from_secs(40);
@@ -389,7 +389,34 @@ on-failure = "pass"
     }
     // Still serving plain sends afterwards.
     Produce::new(&refuse, 5, "after").run_ok(&tb, s.path());
+
+    // The counters (WASMQ_PLUGIN_LIST, 9000), on brokers that have the plugin admin requests.
+    let list = wire::call(&tb.broker_addr(), WASMQ_PLUGIN_LIST, &[], b"");
+    if list.code() == 0 {
+        let body = list.body_json();
+        for (binding, booms) in [("trap-refuse", 20), ("trap-pass", 15)] {
+            let row = body["bindings"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|b| b["binding"] == binding)
+                .unwrap_or_else(|| panic!("no {binding} in the plugin list: {body}"));
+            let traps = row["traps"].as_u64().unwrap_or(0);
+            assert!(
+                traps >= booms,
+                "{binding}: {traps} traps counted for {booms} boom sends: {row}"
+            );
+        }
+    } else {
+        eprintln!(
+            "[e2e] this broker has no WASMQ_PLUGIN_LIST ({}): counters not checked",
+            list.code()
+        );
+    }
 }
+
+/// wasmq extension request: the bindings and their metrics as JSON.
+const WASMQ_PLUGIN_LIST: i32 = 9000;
 
 #[test]
 fn hot_replaced_ingress_filter_loses_and_duplicates_nothing() {

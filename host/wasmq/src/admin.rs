@@ -4,6 +4,8 @@
 //! Apache RocketMQ's mqadmin sends. Errors name the cause: no route, connection refused to the
 //! address given, or the broker's response code and remark.
 
+mod plugins;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -83,6 +85,12 @@ pub enum Verb {
         /// Permission: 2 write, 4 read, 6 both.
         #[arg(short = 'p', long = "perm", default_value_t = 6)]
         perm: i32,
+        /// wasmq: messages older than this many ms go out of reach (0 = no limit).
+        #[arg(long = "retentionMs")]
+        retention_ms: Option<i64>,
+        /// wasmq: keep at most this many bytes of the newest messages (0 = no limit).
+        #[arg(long = "retentionBytes")]
+        retention_bytes: Option<i64>,
     },
     /// Delete a topic from every broker of a cluster and from the nameservers.
     #[command(name = "deleteTopic")]
@@ -107,6 +115,9 @@ pub enum Verb {
         #[arg(short = 'b', long = "brokerAddr")]
         broker_addr: String,
     },
+    /// wasmq: a broker's plugin bindings with their metrics; `--enable`/`--disable` one first.
+    #[command(name = "plugins")]
+    Plugins(plugins::PluginsArgs),
 }
 
 /// Runs one verb.
@@ -143,6 +154,8 @@ pub fn run(args: AdminArgs) -> anyhow::Result<()> {
                 read_queues,
                 write_queues,
                 perm,
+                retention_ms,
+                retention_bytes,
             } => {
                 let addrs = brokers(&client, &target, broker_addr, cluster).await?;
                 let header = CreateTopicRequestHeader {
@@ -154,6 +167,8 @@ pub fn run(args: AdminArgs) -> anyhow::Result<()> {
                     topic_filter_type: Some("SINGLE_TAG".into()),
                     topic_sys_flag: Some(0),
                     order: Some(false),
+                    retention_ms,
+                    retention_bytes,
                 };
                 for addr in addrs {
                     ask(&client, &addr, RequestCode::UpdateAndCreateTopic, &header).await?;
@@ -185,6 +200,7 @@ pub fn run(args: AdminArgs) -> anyhow::Result<()> {
                 println!("delete topic [{topic}] from cluster [{cluster}] success.");
                 Ok(())
             }
+            Verb::Plugins(a) => plugins::run(&client, &a).await,
             Verb::BrokerStatus {
                 target,
                 broker_addr,

@@ -1,17 +1,23 @@
 //! Plugins in the server roles: opening the plugins directory, and adapting the plugin host to
-//! the hooks the broker (ingress, consumer filter) and the nameserver (route policy) call.
+//! the hooks the broker (ingress, consumer filter, plugin admin), the store (retention) and the
+//! nameserver (route policy) call.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use bytes::Bytes;
-use wasmq_broker::hooks::{ConsumedMessage, IngressMessage, IngressVerdict, MessageHooks};
+use serde::{Deserialize, Serialize};
+use wasmq_broker::hooks::{
+    ConsumedMessage, IngressMessage, IngressVerdict, MessageHooks, PluginAdmin,
+};
 use wasmq_namesrv::RoutePolicy;
 use wasmq_plugin_host::{
-    BrokerData, MessageView, OwnedMessage, PluginHost, QueueData, RouteView, Verdict,
+    BindingMetrics, BrokerData, FileInfo, FileKind, MessageView, OwnedMessage, PluginHost,
+    QueueData, RetentionDecision, RouteView, Verdict,
 };
 use wasmq_protocol::body::namesrv::{self as body, TopicRouteData};
+use wasmq_store::{ExpiringFile, ExpiringFileKind, RetentionAdvisor, TopicRetention};
 
 /// Opens `dir` (components + `plugins.toml`, or `bindings` when given) and starts watching it;
 /// without a directory every hook is a no-op.
@@ -106,6 +112,169 @@ impl MessageHooks for PluginMessageHooks {
     }
 }
 
+/// How often the broker logs every binding's metrics.
+pub const METRICS_LOG_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// One binding as WASMQ_PLUGIN_LIST (9000) answers it: name, plugin, hook, topics, state and
+/// the metrics `wasmq admin plugins` prints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BindingRow {
+    /// Binding name.
+    pub binding: String,
+    /// Plugin file stem.
+    pub plugin: String,
+    /// Plugin version (from `describe`).
+    pub version: String,
+    /// Hook kind (`ingress-filter`, ...).
+    pub hook: String,
+    /// Topic globs.
+    pub topics: Vec<String>,
+    /// Whether the binding runs.
+    pub enabled: bool,
+    /// Calls made.
+    pub calls: u64,
+    /// Messages passed in.
+    pub messages: u64,
+    /// Time spent in the plugin, ns.
+    pub nanos: u64,
+    /// Messages rejected.
+    pub rejects: u64,
+    /// Messages discarded.
+    pub discards: u64,
+    /// Traps.
+    pub traps: u64,
+    /// Fuel consumed.
+    pub fuel: u64,
+    /// All failures (traps, fuel and memory exhaustion, plugin errors).
+    pub failures: u64,
+}
+
+/// The body of WASMQ_PLUGIN_LIST.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PluginList {
+    /// Plugin set generation (increases on every reload).
+    pub generation: u64,
+    /// Active bindings, in bindings-file order.
+    pub bindings: Vec<BindingRow>,
+}
+
+fn row(m: &BindingMetrics, topics: Vec<String>) -> BindingRow {
+    BindingRow {
+        binding: m.binding.clone(),
+        plugin: m.plugin.clone(),
+        version: m.plugin_version.clone(),
+        hook: m.hook.as_str().to_owned(),
+        topics,
+        enabled: m.enabled,
+        calls: m.calls,
+        messages: m.messages,
+        nanos: m.nanos,
+        rejects: m.rejects,
+        discards: m.discards,
+        traps: m.traps,
+        fuel: m.fuel_consumed,
+        failures: m.failures(),
+    }
+}
+
+/// The bindings of `host` with their metrics.
+pub fn plugin_list(host: &PluginHost) -> PluginList {
+    let specs = host.bindings();
+    PluginList {
+        generation: host.generation(),
+        bindings: host
+            .metrics()
+            .iter()
+            .map(|m| {
+                let topics = specs
+                    .iter()
+                    .find(|s| s.name == m.binding)
+                    .map(|s| s.topics.clone())
+                    .unwrap_or_default();
+                row(m, topics)
+            })
+            .collect(),
+    }
+}
+
+/// The broker's plugin administration (WASMQ_PLUGIN_LIST / WASMQ_PLUGIN_SET_ENABLED).
+#[derive(Debug, Clone)]
+pub struct PluginAdminAdapter(pub PluginHost);
+
+impl PluginAdmin for PluginAdminAdapter {
+    fn list_json(&self) -> String {
+        serde_json::to_string(&plugin_list(&self.0)).unwrap_or_else(|e| {
+            tracing::error!(cause = %e, "cannot encode the plugin list");
+            String::from("{}")
+        })
+    }
+
+    fn set_enabled(&self, binding: &str, enabled: bool) -> bool {
+        self.0.set_binding_enabled(binding, enabled)
+    }
+}
+
+/// Logs every binding's metrics at info level every [`METRICS_LOG_INTERVAL`].
+pub fn spawn_metrics_log(host: PluginHost) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(METRICS_LOG_INTERVAL);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            for r in plugin_list(&host).bindings {
+                tracing::info!(binding = %r.binding, plugin = %r.plugin, hook = %r.hook,
+                    enabled = r.enabled, calls = r.calls, messages = r.messages, ns = r.nanos,
+                    rejects = r.rejects, discards = r.discards, traps = r.traps, fuel = r.fuel,
+                    failures = r.failures, "plugin binding metrics");
+            }
+        }
+    })
+}
+
+/// The store's retention advisor: the bound `retention` plugins veto or allow commit-log file
+/// deletions and set per-topic retention. A plugin that fails (or has no opinion) answers
+/// `None`, so the native rule decides.
+#[derive(Debug, Clone)]
+pub struct PluginRetentionAdvisor(pub PluginHost);
+
+impl RetentionAdvisor for PluginRetentionAdvisor {
+    fn may_delete_file(&self, file: &ExpiringFile, now_ms: u64) -> Option<bool> {
+        self.0.may_delete_file(&file_info(file), now_ms)
+    }
+
+    fn retention_for_topic(&self, topic: &str, now_ms: u64) -> Option<TopicRetention> {
+        self.0
+            .retention_for_topic(topic, now_ms)
+            .map(topic_retention)
+    }
+}
+
+/// The plugin host's view of a store file.
+fn file_info(file: &ExpiringFile) -> FileInfo {
+    FileInfo {
+        name: file.name.clone(),
+        kind: match file.kind {
+            ExpiringFileKind::CommitLog => FileKind::CommitLog,
+            ExpiringFileKind::ConsumeQueue => FileKind::ConsumeQueue,
+            ExpiringFileKind::Index => FileKind::Index,
+        },
+        topic: file.topic.clone(),
+        size_bytes: file.size_bytes,
+        first_offset: file.first_offset,
+        last_modified_ms: file.last_modified_ms,
+    }
+}
+
+/// The store's retention from a plugin's decision (unset fields keep the configured value).
+fn topic_retention(d: RetentionDecision) -> TopicRetention {
+    TopicRetention {
+        retention_ms: d.retention_ms,
+        max_bytes: d.max_bytes,
+    }
+}
+
 /// The nameserver's route policy: every `route-policy` binding for the topic shapes the route.
 #[derive(Debug, Clone)]
 pub struct PluginRoutePolicy(pub PluginHost);
@@ -185,6 +354,63 @@ fn from_view(mut route: TopicRouteData, view: RouteView) -> TopicRouteData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retention_types_map_field_by_field() {
+        for (kind, want) in [
+            (ExpiringFileKind::CommitLog, FileKind::CommitLog),
+            (ExpiringFileKind::ConsumeQueue, FileKind::ConsumeQueue),
+            (ExpiringFileKind::Index, FileKind::Index),
+        ] {
+            let file = ExpiringFile {
+                name: "00000000001073741824".into(),
+                kind,
+                topic: "orders".into(),
+                size_bytes: 1 << 30,
+                first_offset: 1 << 30,
+                last_modified_ms: 1_700_000_000_123,
+                expired: true,
+            };
+            assert_eq!(
+                file_info(&file),
+                FileInfo {
+                    name: "00000000001073741824".into(),
+                    kind: want,
+                    topic: "orders".into(),
+                    size_bytes: 1 << 30,
+                    first_offset: 1 << 30,
+                    last_modified_ms: 1_700_000_000_123,
+                }
+            );
+        }
+        let r = topic_retention(RetentionDecision {
+            retention_ms: Some(60_000),
+            max_bytes: None,
+        });
+        assert_eq!(
+            r,
+            TopicRetention {
+                retention_ms: Some(60_000),
+                max_bytes: None
+            }
+        );
+    }
+
+    #[test]
+    fn a_host_without_plugins_leaves_the_native_rule() {
+        let advisor = PluginRetentionAdvisor(PluginHost::disabled());
+        let file = ExpiringFile {
+            name: "00000000000000000000".into(),
+            kind: ExpiringFileKind::CommitLog,
+            topic: String::new(),
+            size_bytes: 4096,
+            first_offset: 0,
+            last_modified_ms: 0,
+            expired: true,
+        };
+        assert_eq!(advisor.may_delete_file(&file, 1), None);
+        assert_eq!(advisor.retention_for_topic("t", 1), None);
+    }
 
     #[test]
     fn view_round_trip_keeps_the_route() {

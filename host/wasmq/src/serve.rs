@@ -122,10 +122,22 @@ pub fn broker(args: BrokerArgs, standalone: bool) -> anyhow::Result<()> {
             tokio::task::spawn_blocking(move || wasmq_store::MessageStore::open(store_config))
                 .await?
                 .with_context(|| format!("opening the store at {root}"))?;
+        let plugins_loaded = plugins_dir.is_some();
+        if plugins_loaded {
+            message_store.set_retention_advisor(std::sync::Arc::new(
+                plugins::PluginRetentionAdvisor(plugins.clone()),
+            ));
+        }
         let hooks = std::sync::Arc::new(plugins::PluginMessageHooks(plugins.clone()));
         let handle = wasmq_broker::start_with_hooks(broker, message_store, hooks)
             .await
             .context("starting the broker")?;
+        handle
+            .broker()
+            .set_plugin_admin(std::sync::Arc::new(plugins::PluginAdminAdapter(
+                plugins.clone(),
+            )));
+        let metrics_log = plugins_loaded.then(|| plugins::spawn_metrics_log(plugins.clone()));
         ready::announce(
             args.server.ready_file.as_deref(),
             namesrv_handle.as_ref().map(|(_, a)| *a),
@@ -133,6 +145,9 @@ pub fn broker(args: BrokerArgs, standalone: bool) -> anyhow::Result<()> {
         )?;
         shutdown_signal().await;
         tracing::info!("shutting down");
+        if let Some(task) = metrics_log {
+            task.abort();
+        }
         handle.shutdown().await;
         if let Some((h, _)) = namesrv_handle {
             h.shutdown().await?;

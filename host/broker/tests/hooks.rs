@@ -106,12 +106,23 @@ async fn ingress_hooks_rewrite_route_copy_discard_and_reject() {
     let routed_queue: i32 = ext(&r, "queueId").parse().unwrap();
     let r = b.call(send_v2("Hooked", 0, &[("TAGS", "copy")], "c")).await;
     assert_eq!(r.code, 0);
-    assert_eq!(ext(&r, "msgId").split(',').count(), 2, "original and copy");
+    let copy_msg_id = ext(&r, "msgId").to_owned();
+    assert_eq!(
+        copy_msg_id.split(',').count(),
+        1,
+        "the answer names what the producer sent, not the plugin's copy"
+    );
 
     wait_dispatched(&b, "Hooked", 0, 2).await;
     let recs = records(&b.call(pull("CG", "Hooked", 0, 0, Some("*"), None)).await);
     let bodies: Vec<&[u8]> = recs.iter().map(|r| &r.body[..]).collect();
     assert_eq!(bodies, [b"p".as_slice(), b"c"]);
+    let (_, copy_origin_offset) =
+        wasmq_protocol::message::decode_offset_msg_id(&copy_msg_id).unwrap();
+    assert_eq!(
+        copy_origin_offset, recs[1].physical_offset,
+        "the msgId is the stored original's"
+    );
     assert_eq!(property(&recs[0].properties, "seen"), Some("1"));
     wait_dispatched(&b, "Routed", routed_queue, 1).await;
     let copies = || -> i64 {

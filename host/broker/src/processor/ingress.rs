@@ -142,10 +142,19 @@ pub(crate) async fn send_through_hooks(
             prepared_transaction_offset: 0,
             wait_store_ok: req.wait_store_ok,
         };
+        let is_copy = m.copy_of.is_some();
         match b.store.put_message(msg).await {
-            Ok(r) => {
+            // The answer describes what the producer sent; copies a router added are stored
+            // beside it but are not part of its msgIds.
+            Ok(r) if !is_copy => {
                 first_queue.get_or_insert(queue_id);
                 results.push(r);
+            }
+            Ok(_) => {}
+            // The originals before it are stored already: failing the request now would make
+            // the producer resend them, so a lost copy is logged instead.
+            Err(e) if is_copy => {
+                tracing::warn!(topic = %topic, cause = %e, "storing a plugin-added copy failed");
             }
             Err(e) => return respond(b, Err(e), req.target.queue_id, req.wait_store_ok),
         }

@@ -85,7 +85,7 @@ pub async fn run_produce(
                     n += 1;
                     let req =
                         send_request(&load, seq.fetch_add(per_request, Ordering::Relaxed), &body)?;
-                    if load.mode == Mode::Oneway && n % ONEWAY_BARRIER != 0 {
+                    if load.mode == Mode::Oneway && !n.is_multiple_of(ONEWAY_BARRIER) {
                         conn.oneway(req)?;
                     } else {
                         let sent = Instant::now();

@@ -9,6 +9,9 @@ pub struct ProcSnapshot {
     pub rss_kib: u64,
     /// Peak resident set size, KiB.
     pub hwm_kib: u64,
+    /// Anonymous resident memory (heap, stacks), KiB: RSS without mapped files and shmem, so
+    /// without the commit log's pages (all resident when the store is on tmpfs).
+    pub anon_kib: u64,
     /// User + system CPU time.
     pub cpu: Duration,
 }
@@ -39,6 +42,7 @@ pub fn snapshot(pid: u32) -> Option<ProcSnapshot> {
     Some(ProcSnapshot {
         rss_kib: kib("VmRSS:"),
         hwm_kib: kib("VmHWM:"),
+        anon_kib: kib("RssAnon:"),
         cpu: Duration::from_millis(cpu_ticks * 1000 / clock_ticks()),
     })
 }

@@ -34,6 +34,8 @@ pub struct Arm {
     pub cpu_us: Option<f64>,
     /// Broker peak RSS, largest seen, KiB.
     pub hwm_kib: Option<u64>,
+    /// Broker anonymous RSS, largest seen, KiB.
+    pub anon_kib: Option<u64>,
     /// Rate ratio to the baseline's median: median, min, max.
     pub ratio: Option<(f64, f64, f64)>,
     /// p50 ratio to the baseline's median p50.
@@ -103,6 +105,7 @@ pub fn aggregate(samples: &[Sample]) -> Vec<Arm> {
                 e2e,
                 cpu_us: opt_median(v.iter().map(|s| s.broker_cpu_us_per_msg).collect()),
                 hwm_kib: v.iter().filter_map(|s| s.broker_hwm_kib).max(),
+                anon_kib: v.iter().filter_map(|s| s.broker_anon_kib).max(),
                 ratio: None,
                 p50_ratio: None,
                 first,

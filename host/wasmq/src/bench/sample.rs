@@ -63,6 +63,9 @@ pub struct Sample {
     /// Broker peak RSS, KiB.
     #[serde(default)]
     pub broker_hwm_kib: Option<u64>,
+    /// Broker anonymous RSS (heap, stacks; no mapped files) after the sample, KiB.
+    #[serde(default)]
+    pub broker_anon_kib: Option<u64>,
     /// Broker CPU per message during the sample, microseconds.
     #[serde(default)]
     pub broker_cpu_us_per_msg: Option<f64>,
@@ -112,6 +115,7 @@ impl Sample {
             e2e_p999_us: None,
             broker_rss_kib: None,
             broker_hwm_kib: None,
+            broker_anon_kib: None,
             broker_cpu_us_per_msg: None,
             goal_min_ratio: None,
             goal_max_p50_ratio: None,
@@ -151,6 +155,7 @@ impl Sample {
         if let (Some(b), Some(a)) = (before, after) {
             self.broker_rss_kib = Some(a.rss_kib);
             self.broker_hwm_kib = Some(a.hwm_kib);
+            self.broker_anon_kib = Some(a.anon_kib);
             let cpu = a.cpu.saturating_sub(b.cpu).as_secs_f64() * 1e6;
             self.broker_cpu_us_per_msg = Some(cpu / self.messages.max(1) as f64);
         }

@@ -76,8 +76,10 @@ fn results_table(arms: &[Arm]) -> String {
     let mut md = String::from(
         "## Results\n\nMedian over the samples (n), min–max in brackets; latency is the request \
          round trip measured by the client (closed loop), e2e is send → pulled by a long-polling \
-         consumer. CPU is the broker's user+system time per message; HWM its peak RSS.\n\n\
-         | scenario | arm | load | n | msg/s (min–max) | MB/s | vs baseline | p50 / p99 / p99.9 µs | consume msg/s | e2e p50 / p99 / p99.9 µs | broker CPU µs/msg | broker HWM MiB |\n\
+         consumer. CPU is the broker's user+system time per message; HWM its peak RSS, which counts the \
+         mapped commit log's resident pages (all of them when the store is on tmpfs); anon is its \
+         heap and stacks only (RssAnon).\n\n\
+         | scenario | arm | load | n | msg/s (min–max) | MB/s | vs baseline | p50 / p99 / p99.9 µs | consume msg/s | e2e p50 / p99 / p99.9 µs | broker CPU µs/msg | broker HWM / anon MiB |\n\
          |---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for a in arms {
@@ -121,8 +123,11 @@ fn results_table(arms: &[Arm]) -> String {
                 e.0, e.1, e.2
             )),
             a.cpu_us.map_or("".into(), |c| format!("{c:.1}")),
-            a.hwm_kib
-                .map_or("".into(), |k| format!("{:.0}", k as f64 / 1024.0)),
+            match (a.hwm_kib, a.anon_kib) {
+                (Some(h), Some(n)) =>
+                    format!("{:.0} / {:.0}", h as f64 / 1024.0, n as f64 / 1024.0),
+                _ => String::new(),
+            },
         );
     }
     md

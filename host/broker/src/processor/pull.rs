@@ -30,7 +30,7 @@ const FLAG_SUBSCRIPTION: i32 = 0x4;
 const LONG_POLLING_RECHECK: Duration = Duration::from_secs(5);
 
 /// PULL_MESSAGE (11) on the main port.
-#[tracing::instrument(skip_all, fields(topic = %req.header.topic, queue = req.header.queue_id,
+#[tracing::instrument(level = "debug", skip_all, fields(topic = %req.header.topic, queue = req.header.queue_id,
     group = %req.header.consumer_group))]
 pub async fn pull(b: Arc<Broker>, req: Request<PullMessageRequestHeader>) -> RemotingCommand {
     let h = req.header;

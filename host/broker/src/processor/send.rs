@@ -100,21 +100,21 @@ impl From<SendMessageRequestHeaderV2> for SendRequest {
 }
 
 /// SEND_MESSAGE (10).
-#[tracing::instrument(skip_all, fields(topic = %req.header.topic, peer = %req.conn.peer()))]
+#[tracing::instrument(level = "debug", skip_all, fields(topic = %req.header.topic, peer = %req.conn.peer()))]
 pub async fn send_v1(b: Arc<Broker>, req: Request<SendMessageRequestHeader>) -> RemotingCommand {
     let peer = req.conn.peer();
     send(&b, req.header.into(), req.body, peer, req.version).await
 }
 
 /// SEND_MESSAGE_V2 (310), which CPP also uses for batches (`m=true`).
-#[tracing::instrument(skip_all, fields(topic = %req.header.b, peer = %req.conn.peer()))]
+#[tracing::instrument(level = "debug", skip_all, fields(topic = %req.header.b, peer = %req.conn.peer()))]
 pub async fn send_v2(b: Arc<Broker>, req: Request<SendMessageRequestHeaderV2>) -> RemotingCommand {
     let peer = req.conn.peer();
     send(&b, req.header.into(), req.body, peer, req.version).await
 }
 
 /// SEND_BATCH_MESSAGE (320).
-#[tracing::instrument(skip_all, fields(topic = %req.header.b, peer = %req.conn.peer()))]
+#[tracing::instrument(level = "debug", skip_all, fields(topic = %req.header.b, peer = %req.conn.peer()))]
 pub async fn send_batch(
     b: Arc<Broker>,
     req: Request<SendMessageRequestHeaderV2>,

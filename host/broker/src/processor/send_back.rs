@@ -22,7 +22,7 @@ use crate::processor::send::divert_delayed;
 use crate::topics::{dlq_topic, retry_topic};
 
 /// CONSUMER_SEND_MSG_BACK (36).
-#[tracing::instrument(skip_all, fields(group = %req.header.group, offset = req.header.offset))]
+#[tracing::instrument(level = "debug", skip_all, fields(group = %req.header.group, offset = req.header.offset))]
 pub async fn send_back(
     b: Arc<Broker>,
     req: Request<ConsumerSendMsgBackRequestHeader>,

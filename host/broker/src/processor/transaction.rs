@@ -15,7 +15,7 @@ use crate::requeue::{Props, message_from_record};
 use crate::transactions::write_op;
 
 /// END_TRANSACTION (37), usually oneway.
-#[tracing::instrument(skip_all, fields(group = %req.header.producer_group,
+#[tracing::instrument(level = "debug", skip_all, fields(group = %req.header.producer_group,
     offset = req.header.tran_state_table_offset))]
 pub async fn end_transaction(
     b: Arc<Broker>,

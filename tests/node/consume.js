@@ -26,13 +26,17 @@ async function main() {
       emit({ event: 'client_filtered', tags: debugArgs[debugArgs.length - 1] });
     }
   });
-  const consumer = new Consumer(clientOptions(logger, {
-    consumerGroup: args.group,
-    consumeFromWhere: args.from === 'last' ? 'CONSUME_FROM_LAST_OFFSET' : 'CONSUME_FROM_FIRST_OFFSET',
-    rebalanceInterval: args.rebalanceMs,
-    maxReconsumeTimes: args.maxReconsume,
-  }));
-  consumer.on('error', err => process.stderr.write(`consumer error: ${err.stack || err}\n`));
+  const newConsumer = () => {
+    const c = new Consumer(clientOptions(logger, {
+      consumerGroup: args.group,
+      consumeFromWhere: args.from === 'last' ? 'CONSUME_FROM_LAST_OFFSET' : 'CONSUME_FROM_FIRST_OFFSET',
+      rebalanceInterval: args.rebalanceMs,
+      maxReconsumeTimes: args.maxReconsume,
+    }));
+    c.on('error', err => process.stderr.write(`consumer error: ${err.stack || err}\n`));
+    return c;
+  };
+  let consumer = newConsumer();
 
   let received = 0;
   let closing = false;
@@ -48,34 +52,50 @@ async function main() {
   process.on('SIGINT', () => close('closed', 0));
   setTimeout(() => close('timeout', 3), args.timeoutMs);
 
-  consumer.on(`topic_${args.topic}_queue_changed`, () => {
-    const queues = [];
-    for (const { messageQueue } of consumer.processQueueTable.values()) {
-      if (messageQueue.topic === args.topic) queues.push(Number(messageQueue.queueId));
-    }
-    emit({ event: 'allocated', queues: queues.sort((a, b) => a - b) });
-  });
-
-  const selector = args.sql ? { expressionType: 'SQL92', subString: args.sql } : args.sub;
-  consumer.subscribe(args.topic, selector, async msg => {
-    const origin = msg.originMessageId || msg.msgId;
-    const seen = (attempts.get(origin) || 0) + 1;
-    attempts.set(origin, seen);
-    const retry = seen <= args.failTimes;
-    emit({
-      event: 'msg', msgId: msg.msgId, originMsgId: msg.originMessageId || null, topic: msg.topic,
-      tags: msg.tags || null, keys: msg.keys || null, body: msg.body ? msg.body.toString() : '',
-      properties: msg.properties, queueId: msg.queueId, queueOffset: Number(msg.queueOffset),
-      reconsumeTimes: msg.reconsumeTimes, bornTimestamp: Number(msg.bornTimestamp),
-      storeTimestamp: Number(msg.storeTimestamp), receivedAt: Date.now(), attempt: seen, retry,
+  const attach = c => {
+    c.on(`topic_${args.topic}_queue_changed`, () => {
+      const queues = [];
+      for (const { messageQueue } of c.processQueueTable.values()) {
+        if (messageQueue.topic === args.topic) queues.push(Number(messageQueue.queueId));
+      }
+      emit({ event: 'allocated', queues: queues.sort((a, b) => a - b) });
     });
-    if (retry) return Consumer.ACTION_RETRY;
-    received++;
-    if (args.count > 0 && received === args.count) {
-      setTimeout(() => close('closed', 0), args.lingerMs);
+
+    const selector = args.sql ? { expressionType: 'SQL92', subString: args.sql } : args.sub;
+    c.subscribe(args.topic, selector, async msg => {
+      const origin = msg.originMessageId || msg.msgId;
+      const seen = (attempts.get(origin) || 0) + 1;
+      attempts.set(origin, seen);
+      const retry = seen <= args.failTimes;
+      emit({
+        event: 'msg', msgId: msg.msgId, originMsgId: msg.originMessageId || null, topic: msg.topic,
+        tags: msg.tags || null, keys: msg.keys || null, body: msg.body ? msg.body.toString() : '',
+        properties: msg.properties, queueId: msg.queueId, queueOffset: Number(msg.queueOffset),
+        reconsumeTimes: msg.reconsumeTimes, bornTimestamp: Number(msg.bornTimestamp),
+        storeTimestamp: Number(msg.storeTimestamp), receivedAt: Date.now(), attempt: seen, retry,
+      });
+      if (retry) return Consumer.ACTION_RETRY;
+      received++;
+      if (args.count > 0 && received === args.count) {
+        setTimeout(() => close('closed', 0), args.lingerMs);
+      }
+    });
+  };
+  // ali-ons's first rebalance can run before its first heartbeat reached the broker (its route
+  // refresh and heartbeat fan-out swallow errors); ready() then rejects with the broker's
+  // "no consumer for this group". An application restarts the consumer; so does this script.
+  for (let attempt = 1; ; attempt++) {
+    attach(consumer);
+    try {
+      await consumer.ready();
+      break;
+    } catch (err) {
+      if (attempt >= 3 || !/no consumer for this group/.test(String(err && err.message))) throw err;
+      emit({ event: 'restart', attempt, reason: String(err.message).split('\n')[0] });
+      await consumer.close().catch(() => {});
+      consumer = newConsumer();
     }
-  });
-  await consumer.ready();
+  }
   emit({ event: 'started' });
 }
 

@@ -9,7 +9,7 @@ use crate::index::IndexService;
 use crate::queues::ConsumeQueues;
 use crate::types::ArrivalListener;
 use parking_lot::RwLock;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use wasmq_protocol::message::flags::{
     TRANSACTION_COMMIT_TYPE, TRANSACTION_NOT_TYPE, TRANSACTION_ROLLBACK_TYPE, transaction_value,
@@ -28,6 +28,8 @@ pub(crate) struct Dispatcher {
     delay_levels: Vec<i64>,
     listener: RwLock<Option<ArrivalListener>>,
     stop: AtomicBool,
+    /// Records the key index could not take (logged at powers of two).
+    index_failures: AtomicU64,
 }
 
 impl std::fmt::Debug for Dispatcher {
@@ -83,6 +85,7 @@ impl Dispatcher {
             delay_levels,
             listener: RwLock::new(None),
             stop: AtomicBool::new(false),
+            index_failures: AtomicU64::new(0),
         }
     }
 
@@ -183,8 +186,21 @@ impl Dispatcher {
         }
         self.logics_ts.store(v.store_timestamp, Ordering::Release);
         if let Some(index) = index {
-            if tran != TRANSACTION_ROLLBACK_TYPE {
-                index.build(&index_keys(v), v.physical_offset, v.store_timestamp)?;
+            // As Java's IndexService: a record the index cannot take (no space for a new index
+            // file) is skipped, logged, and dispatch goes on; consume queues, and so consumers,
+            // never wait for the key index.
+            if tran != TRANSACTION_ROLLBACK_TYPE
+                && let Err(e) = index.build(&index_keys(v), v.physical_offset, v.store_timestamp)
+            {
+                let skipped = self.index_failures.fetch_add(1, Ordering::Relaxed) + 1;
+                if skipped.is_power_of_two() {
+                    tracing::error!(
+                        cause = %e,
+                        offset = v.physical_offset,
+                        skipped,
+                        "index entry skipped; queries by key will miss this message"
+                    );
+                }
             }
             self.index_ts.store(v.store_timestamp, Ordering::Release);
         }

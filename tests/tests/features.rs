@@ -273,32 +273,44 @@ fn ons_sql92_subscription_receives_only_matching_messages() {
     let tb = TestBroker::start(BrokerOpts::new().set("enablePropertyFilter", "true"));
     let topic = unique_name("e2e_sql");
     let sent = ons_produce(&tb, &topic, 100, &["--tags", "TagA,TagB"]);
-    // e2e_index is a string property: SQL92 coerces it for the numeric comparison.
-    let sql = "e2e_index >= 50 AND TAGS = 'TagA'";
-    let wanted: Vec<Sent> = sent
-        .iter()
-        .filter(|s| s.i >= 50 && s.tag == "TagA")
-        .cloned()
-        .collect();
-    assert_eq!(wanted.len(), 25);
-    let count = wanted.len().to_string();
-    let group = unique_name("g_sql");
-    let mut p = node::spawn(
-        "consume.js",
-        &tb.namesrv_addr(),
-        &[
-            "--group",
-            &group,
-            "--topic",
-            &topic,
-            "--sql",
-            sql,
-            "--count",
-            &count,
-            "--linger-ms",
-            "1500",
-        ],
-    );
-    p.finish_ok(TIMEOUT);
-    check::assert_exactly_once(&wanted, &check::received(p.events()));
+    // e2e_index is a string property: SQL92 coerces it for numeric comparisons, as Java does.
+    // Tags alternate TagA (even i) / TagB (odd i); no message has a `color` property.
+    let cases: [(&str, fn(&Sent) -> bool); 4] = [
+        ("e2e_index >= 50 AND TAGS = 'TagA'", |s| {
+            s.i >= 50 && s.tag == "TagA"
+        }),
+        (
+            "e2e_index BETWEEN 10 AND 20 AND TAGS IN ('TagB', 'TagC')",
+            |s| (10..=20).contains(&s.i) && s.tag == "TagB",
+        ),
+        ("color IS NULL AND e2e_index < 5", |s| s.i < 5),
+        (
+            "(color = 'red' OR e2e_index <> 7) AND NOT (e2e_index >= 9)",
+            |s| s.i < 9 && s.i != 7,
+        ),
+    ];
+    for (sql, matches) in cases {
+        let wanted: Vec<Sent> = sent.iter().filter(|s| matches(s)).cloned().collect();
+        assert!(!wanted.is_empty(), "{sql}: the case selects something");
+        let count = wanted.len().to_string();
+        let group = unique_name("g_sql");
+        let mut p = node::spawn(
+            "consume.js",
+            &tb.namesrv_addr(),
+            &[
+                "--group",
+                &group,
+                "--topic",
+                &topic,
+                "--sql",
+                sql,
+                "--count",
+                &count,
+                "--linger-ms",
+                "1500",
+            ],
+        );
+        p.finish_ok(TIMEOUT);
+        check::assert_exactly_once(&wanted, &check::received(p.events()));
+    }
 }

@@ -275,7 +275,9 @@ fn ons_sql92_subscription_receives_only_matching_messages() {
     let sent = ons_produce(&tb, &topic, 100, &["--tags", "TagA,TagB"]);
     // e2e_index is a string property: SQL92 coerces it for numeric comparisons, as Java does.
     // Tags alternate TagA (even i) / TagB (odd i); no message has a `color` property.
-    let cases: [(&str, fn(&Sent) -> bool); 4] = [
+    /// A selector and which sent messages it should deliver.
+    type Case = (&'static str, fn(&Sent) -> bool);
+    let cases: [Case; 4] = [
         ("e2e_index >= 50 AND TAGS = 'TagA'", |s| {
             s.i >= 50 && s.tag == "TagA"
         }),

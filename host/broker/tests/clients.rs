@@ -152,14 +152,10 @@ async fn consumer_list_and_membership_notifications() {
     assert_eq!(r.code, 0);
     let r = b.call(heartbeat("10.0.0.2@2", "CG", "T", "*")).await;
     assert_eq!(r.code, 0);
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while !seen.0.lock().contains(&"CG".to_string()) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no NOTIFY_CONSUMER_IDS_CHANGED"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    eventually("NOTIFY_CONSUMER_IDS_CHANGED", async || {
+        seen.0.lock().contains(&"CG".to_string())
+    })
+    .await;
     let list = b
         .call(RemotingCommand::request_with_header(
             RequestCode::GetConsumerListByGroup,
@@ -192,14 +188,10 @@ async fn consumer_list_and_membership_notifications() {
     assert_eq!(r.code, 0);
     assert_eq!(b.handle.broker().clients.consumer_ids("CG"), ["10.0.0.1@1"]);
     c1.close_all().await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while !b.handle.broker().clients.consumer_ids("CG").is_empty() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "closed channel not dropped"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    eventually("closed channel dropped", async || {
+        b.handle.broker().clients.consumer_ids("CG").is_empty()
+    })
+    .await;
     b.stop().await;
 }
 
@@ -255,14 +247,10 @@ async fn silent_clients_expire() {
     let r = b.call(heartbeat("10.0.0.1@1", "CG", "T", "*")).await;
     assert_eq!(r.code, 0);
     assert_eq!(b.handle.broker().clients.consumer_ids("CG").len(), 1);
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while !b.handle.broker().clients.consumer_ids("CG").is_empty() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "silent channel never expired"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually("silent channel expired", async || {
+        b.handle.broker().clients.consumer_ids("CG").is_empty()
+    })
+    .await;
     b.stop().await;
 }
 
@@ -349,11 +337,10 @@ async fn reset_offset_tells_the_consumers() {
         body2.contains(r#""queueId":0,"topic":"Reset"}:1"#),
         "{body2}"
     );
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while resets.0.lock().len() < 2 {
-        assert!(std::time::Instant::now() < deadline, "consumer never told");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    eventually("consumer told of both resets", async || {
+        resets.0.lock().len() >= 2
+    })
+    .await;
     assert_eq!(resets.0.lock()[0], body);
     let unknown = b
         .call(RemotingCommand::request_with_header(

@@ -130,14 +130,7 @@ async fn ingress_hooks_rewrite_route_copy_discard_and_reject() {
             .map(|q| b.handle.broker().store.max_offset_in_queue("Copies", q))
             .sum()
     };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while copies() < 1 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the copy never arrived"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    eventually("the copy arriving", async || copies() >= 1).await;
     assert_eq!(copies(), 1);
     // Other topics are untouched.
     let r = b.call(send_v2("Plain", 0, &[("TAGS", "bad")], "x")).await;

@@ -129,24 +129,19 @@ async fn registers_with_the_name_server_and_reregisters_on_new_topics() {
 
     let s = b.call(send_v2("Registered", 0, &[], "x")).await;
     assert_eq!(s.code, 0);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
+    let mut registered = None;
+    eventually("the auto-created topic registering", async || {
         let r = b
             .client
             .invoke(&ns_addr, route("Registered"), TIMEOUT)
             .await
             .unwrap();
-        if r.code == 0 {
-            let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
-            assert_eq!(v["queueDatas"][0]["writeQueueNums"], 4);
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "auto-created topic never registered"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+        registered = (r.code == 0).then_some(r.body);
+        registered.is_some()
+    })
+    .await;
+    let v: serde_json::Value = serde_json::from_slice(&registered.unwrap()).unwrap();
+    assert_eq!(v["queueDatas"][0]["writeQueueNums"], 4);
     b.stop().await;
     let r = b_client_route(&ns_addr, route("TBW102")).await;
     assert_eq!(
@@ -197,16 +192,14 @@ async fn query_by_key_and_view_by_id() {
             },
         )
     };
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let found = b.call(q("order-2")).await;
-        if found.code == 0 {
-            assert_eq!(&records(&found)[0].body[..], b"indexed");
-            break;
-        }
-        assert!(Instant::now() < deadline, "key never indexed: {found:?}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let mut found = None;
+    eventually("key order-2 indexed", async || {
+        let r = b.call(q("order-2")).await;
+        found = (r.code == 0).then_some(r);
+        found.is_some()
+    })
+    .await;
+    assert_eq!(&records(&found.unwrap())[0].body[..], b"indexed");
     let none = b.call(q("nope")).await;
     assert_eq!(none.code, ResponseCode::QueryNotFound.as_i32());
     b.stop().await;

@@ -190,15 +190,29 @@ pub fn arc<T>(t: T) -> Arc<T> {
     Arc::new(t)
 }
 
-/// Waits (deadline 5 s) until dispatch has made `n` entries of a queue visible.
-pub async fn wait_dispatched(b: &TestBroker, topic: &str, queue_id: i32, n: i64) {
-    let store = &b.handle.broker().store;
+/// Waits until `cond` holds, re-checking every 2 ms; panics naming `what` after 5 s.
+///
+/// This is a condition wait with a deadline, not a sleep: it returns as soon as `cond` is true.
+/// Every test in this crate that waits for something asynchronous waits through here.
+pub async fn eventually(what: &str, mut cond: impl AsyncFnMut() -> bool) {
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while store.max_offset_in_queue(topic, queue_id) < n {
+    let mut tick = tokio::time::interval(Duration::from_millis(2));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    while !cond().await {
         assert!(
             std::time::Instant::now() < deadline,
-            "{topic}@{queue_id} never reached {n} entries"
+            "{what}: not within 5 s"
         );
-        tokio::time::sleep(Duration::from_millis(2)).await;
+        tick.tick().await;
     }
+}
+
+/// Waits until dispatch has made `n` entries of a queue visible.
+pub async fn wait_dispatched(b: &TestBroker, topic: &str, queue_id: i32, n: i64) {
+    let store = &b.handle.broker().store;
+    eventually(
+        &format!("{topic}@{queue_id} reaching {n} entries"),
+        async || store.max_offset_in_queue(topic, queue_id) >= n,
+    )
+    .await;
 }

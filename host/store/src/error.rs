@@ -96,6 +96,9 @@ impl StoreError {
 
 /// Whether an I/O error means "no space left" (ENOSPC, or EDQUOT: quota exhausted).
 pub(crate) fn is_no_space(e: &std::io::Error) -> bool {
+    use rustix::io::Errno;
+    let code = e.raw_os_error();
     e.kind() == std::io::ErrorKind::StorageFull
-        || matches!(e.raw_os_error(), Some(libc::ENOSPC) | Some(libc::EDQUOT))
+        || code == Some(Errno::NOSPC.raw_os_error())
+        || code == Some(Errno::DQUOT.raw_os_error())
 }

@@ -3,7 +3,7 @@
 //! Map:
 //! - `store` (open, put, shutdown) and `read` (get, queries) implement the facade
 //!   [`MessageStore`]; `config`, `error`, `types`: its API values.
-//! - `mmap` (`unsafe`, with `sys`): mappings with one writer and published read ranges;
+//! - `mmap` (the only `unsafe`): mappings with one writer and published read ranges;
 //!   `mapped_file_queue`: directories of fixed-size files named by start offset;
 //!   `allocate`: background pre-allocation + pre-faulting of the next commit-log file.
 //! - `commit_log`: the appender (offsets, queue offsets, timestamps) and zero-copy reads.
@@ -13,8 +13,8 @@
 //! - `clean` (thread + `MessageStore::{clean_now, delete_expired_files_now, set_topic_retention,
 //!   set_retention_advisor}`): disk watermarks, commit-log expiry, removal of consume-queue and
 //!   index files below the commit log; `cleanup`: its clock/disk-probe seams and report;
-//!   `retention`: the advisor hook and per-topic logical retention; `sys` (`unsafe`, like
-//!   `mmap`): statvfs and the local hour.
+//!   `retention`: the advisor hook and per-topic logical retention; `sys`: statvfs and the local
+//!   hour, through rustix and chrono.
 //!
 //! Invariants: one appender (the commit-log mutex, held only for the copy); readers see only
 //! published bytes; consume queues and index are derived from the commit log alone, so a crash

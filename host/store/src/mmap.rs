@@ -12,7 +12,6 @@ use bytes::Bytes;
 use memmap2::{Advice, MmapOptions, MmapRaw};
 use std::fs::{File, OpenOptions};
 use std::io;
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -72,17 +71,17 @@ impl MappedRegion {
                 e
             };
             file.set_len(len as u64).map_err(undo)?;
-            let off_t =
-                libc::off_t::try_from(len).map_err(|_| undo(io::Error::other("file too large")))?;
-            // SAFETY: plain FFI call on a file descriptor we own for the duration of the call;
-            // no memory is passed.
-            let rc = unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, off_t) };
-            if rc == libc::ENOSPC || rc == libc::EDQUOT {
-                return Err(undo(io::Error::from_raw_os_error(rc)));
-            }
-            if rc != 0 {
+            // Reserve the blocks now (rustix's safe `fallocate`, mode 0 = posix_fallocate's
+            // allocation), so a full disk is an error here and not a SIGBUS in a later write.
+            match rustix::fs::fallocate(&file, rustix::fs::FallocateFlags::empty(), 0, len as u64) {
+                Ok(()) => {}
+                Err(e) if e == rustix::io::Errno::NOSPC || e == rustix::io::Errno::DQUOT => {
+                    return Err(undo(e.into()));
+                }
                 // E.g. a filesystem without fallocate: only the optimisation is lost.
-                tracing::debug!(path = %path.display(), rc, "posix_fallocate failed; file stays sparse");
+                Err(e) => {
+                    tracing::debug!(path = %path.display(), error = %e, "fallocate failed; file stays sparse");
+                }
             }
         }
         let map = MmapOptions::new().len(len).map_raw(&file)?;

@@ -15,15 +15,31 @@ use wasmq_remoting::RemotingClient;
 
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A running nameserver and its temp dir.
+/// A running nameserver, its temp dir, and a client that talks to it.
 pub struct TestNamesrv {
     pub handle: NamesrvHandle,
     pub dir: tempfile::TempDir,
+    pub client: RemotingClient,
 }
 
 impl TestNamesrv {
     pub fn addr(&self) -> String {
         self.handle.local_addr().to_string()
+    }
+
+    /// Sends `cmd` and returns the answer (panics on a transport error).
+    pub async fn call(&self, cmd: RemotingCommand) -> RemotingCommand {
+        call(&self.client, &self.addr(), cmd).await
+    }
+
+    /// Sends a request made of `code` and the typed header `h`.
+    pub async fn call_header<H: CommandHeader>(&self, code: RequestCode, h: &H) -> RemotingCommand {
+        call_header(&self.client, &self.addr(), code, h).await
+    }
+
+    /// The route of `topic`: `Ok(route)` or `Err(response)` when the code is not 0.
+    pub async fn route(&self, topic: &str) -> Result<TopicRouteData, RemotingCommand> {
+        route(&self.client, &self.addr(), topic).await
     }
 }
 
@@ -43,7 +59,11 @@ pub async fn start() -> TestNamesrv {
     let handle = wasmq_namesrv::start(config_in(dir.path()), localhost())
         .await
         .unwrap();
-    TestNamesrv { handle, dir }
+    TestNamesrv {
+        handle,
+        dir,
+        client: RemotingClient::new(),
+    }
 }
 
 pub async fn start_with(

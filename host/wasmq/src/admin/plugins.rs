@@ -2,14 +2,9 @@
 //! plugin bindings with their metrics (WASMQ_PLUGIN_LIST, 9000), and switching one on or off
 //! (WASMQ_PLUGIN_SET_ENABLED, 9001).
 
-use anyhow::Context;
 use clap::Args;
-use wasmq_broker::processor::plugins::PluginSetEnabledRequestHeader;
-use wasmq_protocol::RequestCode;
-use wasmq_protocol::header::NoHeader;
-use wasmq_remoting::RemotingClient;
-
-use crate::plugins::{BindingRow, PluginList};
+use wasmq_admin::Admin;
+use wasmq_admin::plugins::BindingRow;
 
 /// Options of `wasmq admin plugins`.
 #[derive(Debug, Args)]
@@ -29,38 +24,24 @@ pub struct PluginsArgs {
 }
 
 /// Runs the verb: the optional switch, then the listing.
-pub async fn run(client: &RemotingClient, a: &PluginsArgs) -> anyhow::Result<()> {
+pub async fn run(a: PluginsArgs) -> anyhow::Result<()> {
+    // Only the broker is asked: no nameserver needed.
+    let admin = Admin::new("");
     let switch = match (&a.enable, &a.disable) {
         (Some(name), _) => Some((name, true)),
         (None, Some(name)) => Some((name, false)),
         (None, None) => None,
     };
     if let Some((name, enabled)) = switch {
-        let h = PluginSetEnabledRequestHeader {
-            binding: name.clone(),
-            enabled,
-        };
-        super::ask(
-            client,
-            &a.broker_addr,
-            RequestCode::WasmqPluginSetEnabled,
-            &h,
-        )
-        .await?;
+        admin
+            .set_plugin_enabled(&a.broker_addr, name, enabled)
+            .await?;
         if !a.json {
             let state = if enabled { "enabled" } else { "disabled" };
             println!("binding {name} {state} on {}", a.broker_addr);
         }
     }
-    let resp = super::ask(
-        client,
-        &a.broker_addr,
-        RequestCode::WasmqPluginList,
-        &NoHeader,
-    )
-    .await?;
-    let list: PluginList = serde_json::from_slice(&resp.body)
-        .context("the plugin list answer is not the JSON expected")?;
+    let list = admin.plugins(&a.broker_addr).await?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&list)?);
     } else {

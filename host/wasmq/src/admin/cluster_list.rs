@@ -1,0 +1,43 @@
+//! `clusterList`: every broker of every cluster with its version and runtime figures.
+
+use clap::Args;
+use wasmq_admin::cluster::BrokerRow;
+
+use super::Common;
+
+/// Options of `clusterList`.
+#[derive(Debug, Args)]
+pub struct ClusterListArgs {
+    /// Where to ask, how to print.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// Runs the verb.
+pub async fn run(a: ClusterListArgs) -> anyhow::Result<()> {
+    let rows = a.common.admin().cluster_list().await?;
+    a.common.print(&rows, |r| table(r))
+}
+
+/// mqadmin's columns; the TPS columns show what the broker reports (`-` when it does not).
+pub fn table(rows: &[BrokerRow]) -> String {
+    let mut out = format!(
+        "{:<16}  {:<22}  {:<4}  {:<22} {:<16} {:>19} {:>19} {:>6}\n",
+        "#Cluster Name", "#Broker Name", "#BID", "#Addr", "#Version", "#InTPS", "#OutTPS", "#SPACE"
+    );
+    for r in rows {
+        let get = |k: &str| r.runtime.get(k).map_or("-", String::as_str);
+        out.push_str(&format!(
+            "{:<16}  {:<22}  {:<4}  {:<22} {:<16} {:>19} {:>19} {:>6}\n",
+            r.cluster,
+            r.broker_name,
+            r.broker_id,
+            r.addr,
+            r.version,
+            get("putTps"),
+            get("getTransferedTps"),
+            get("commitLogDiskRatio"),
+        ));
+    }
+    out
+}

@@ -3,7 +3,8 @@
 //! metadata write lock except to create a topic on first use.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use parking_lot::RwLock;
@@ -61,6 +62,10 @@ pub struct Broker {
     plugin_admin: RwLock<Option<Arc<dyn PluginAdmin>>>,
     /// Parsed SQL92 filters, by (group, topic, type, expression).
     pub filters: crate::filter::FilterCache,
+    /// Prometheus metrics, recorded only once the binary installs them (exporter on).
+    metrics: OnceLock<Arc<wasmq_metrics::BrokerMetrics>>,
+    /// Open client connections on every listener (see [`crate::metrics::CountConnections`]).
+    pub open_connections: AtomicU64,
 }
 
 impl Broker {
@@ -104,6 +109,8 @@ impl Broker {
             started_ms: crate::topics::now_ms(),
             plugin_admin: RwLock::new(None),
             filters: crate::filter::FilterCache::default(),
+            metrics: OnceLock::new(),
+            open_connections: AtomicU64::new(0),
         })
     }
 
@@ -115,6 +122,16 @@ impl Broker {
     /// The installed plugin administration, if any.
     pub fn plugin_admin(&self) -> Option<Arc<dyn PluginAdmin>> {
         self.plugin_admin.read().clone()
+    }
+
+    /// Starts recording into `metrics` (once; false if metrics were installed already).
+    pub fn set_metrics(&self, metrics: Arc<wasmq_metrics::BrokerMetrics>) -> bool {
+        self.metrics.set(metrics).is_ok()
+    }
+
+    /// The metrics to record into, when the exporter is on.
+    pub fn metrics(&self) -> Option<&Arc<wasmq_metrics::BrokerMetrics>> {
+        self.metrics.get()
     }
 
     /// Hands a topic's retention to the store (unlimited clears it).

@@ -10,6 +10,7 @@
 //!   [`hooks::PluginAdmin`] behind the wasmq plugin admin requests (9000, 9001).
 //! - [`register`]: REGISTER_BROKER / UNREGISTER_BROKER with the name servers.
 //! - [`acl`]: plain ACL checks in front of the request table (`aclEnable`).
+//! - [`metrics`]: Prometheus metrics ([`metrics::install`]) and the open-connection count.
 //! - [`error`]: [`BrokerError`] and the single store-error -> response-code mapping.
 //!
 //! [`start`] binds listenPort (and the fast port listenPort - 2 unless listenPort is 0), wires the
@@ -26,6 +27,7 @@ pub mod groups;
 pub mod hooks;
 pub mod locks;
 pub mod long_polling;
+pub mod metrics;
 pub mod offsets;
 pub mod persist;
 pub mod processor;
@@ -204,17 +206,21 @@ pub async fn start_with_hooks(
     })
 }
 
-/// The request table for one listener, behind the ACL when enabled.
+/// The request table for one listener, behind the ACL when enabled, its connections counted.
 fn service(
     broker: &Arc<Broker>,
     port: processor::Port,
     acl: Option<&Arc<acl::Acl>>,
 ) -> Arc<dyn wasmq_remoting::Service> {
     let router = processor::router(Arc::clone(broker), port);
-    match acl {
+    let inner: Arc<dyn wasmq_remoting::Service> = match acl {
         Some(acl) => Arc::new(acl::AclService::new(Arc::clone(acl), router)),
         None => Arc::new(router),
-    }
+    };
+    Arc::new(metrics::CountConnections {
+        inner,
+        broker: Arc::clone(broker),
+    })
 }
 
 fn spawn_offset_flush(

@@ -8,6 +8,8 @@
 //! - [`housekeeping`]: the expiry scan ([`spawn_expiry`]).
 //! - [`policy`]: [`RoutePolicy`], the hook a plugin uses to reshape routes per client.
 //! - [`clock`]: the liveness time source, injectable for tests.
+//! - [`metrics`]: Prometheus metrics (requests by code, route lookups, brokers, topics,
+//!   connections), served with [`serve_with_metrics`].
 //!
 //! Brokers are dropped when they have not re-registered for `brokerChannelExpiredTime` (120 s,
 //! scanned every `scanNotActiveBrokerInterval`, 10 s) and at once when the connection they
@@ -19,6 +21,7 @@ pub mod config;
 pub mod error;
 pub mod housekeeping;
 pub mod kv;
+pub mod metrics;
 pub mod policy;
 pub mod processor;
 pub mod route;
@@ -89,11 +92,23 @@ pub async fn serve(
     state: Arc<NamesrvState>,
     bind: SocketAddr,
 ) -> Result<NamesrvHandle, NamesrvError> {
+    serve_with_metrics(state, bind, None).await
+}
+
+/// [`serve`], counting requests into `metrics` when given (see [`metrics::install`]).
+pub async fn serve_with_metrics(
+    state: Arc<NamesrvState>,
+    bind: SocketAddr,
+    metrics: Option<Arc<wasmq_metrics::NamesrvMetrics>>,
+) -> Result<NamesrvHandle, NamesrvError> {
     let bind_err = |cause| NamesrvError::Bind { addr: bind, cause };
     let server = Server::bind(bind).await.map_err(bind_err)?;
-    let server = server
-        .start(Arc::new(router(Arc::clone(&state))))
-        .map_err(bind_err)?;
+    let table = router(Arc::clone(&state));
+    let service: Arc<dyn wasmq_remoting::Service> = match metrics {
+        Some(metrics) => Arc::new(metrics::Metered::new(table, metrics)),
+        None => Arc::new(table),
+    };
+    let server = server.start(service).map_err(bind_err)?;
     let expiry = spawn_expiry(&state);
     tracing::info!(addr = %server.local_addr(), kv = %state.kv().path().display(), "nameserver started");
     Ok(NamesrvHandle {

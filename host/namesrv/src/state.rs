@@ -124,6 +124,11 @@ impl NamesrvState {
         self.conns.lock().insert(conn.id(), conn.clone());
     }
 
+    /// How many accepted connections are open.
+    pub fn connection_count(&self) -> usize {
+        self.conns.lock().len()
+    }
+
     /// Closes every accepted connection (shutdown).
     pub fn close_connections(&self) {
         let conns: Vec<Connection> = self.conns.lock().drain().map(|(_, c)| c).collect();

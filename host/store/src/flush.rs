@@ -12,8 +12,8 @@ use crate::mmap::PAGE_SIZE;
 use crate::signal::Wakeup;
 use crate::types::PutStatus;
 use parking_lot::Mutex;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
@@ -83,7 +83,12 @@ pub(crate) struct FlushService {
     exited: AtomicBool,
     /// Test hook: fail the next flush with this message.
     inject_failure: Mutex<Option<String>>,
+    /// Told the duration of every successful msync (metrics); set at most once.
+    observer: OnceLock<FlushObserver>,
 }
+
+/// Receives the duration of each successful commit-log flush, on the flush thread.
+pub type FlushObserver = Box<dyn Fn(Duration) + Send + Sync>;
 
 impl std::fmt::Debug for FlushService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -110,6 +115,7 @@ impl FlushService {
             stop: AtomicBool::new(false),
             exited: AtomicBool::new(false),
             inject_failure: Mutex::new(None),
+            observer: OnceLock::new(),
         }
     }
 
@@ -185,12 +191,16 @@ impl FlushService {
         if target <= from {
             return Ok(());
         }
+        let started = Instant::now();
         let res = match self.inject_failure.lock().take() {
             Some(cause) => Err(std::io::Error::other(cause)),
             None => log.flush_range(from, target),
         };
         match res {
             Ok(()) => {
+                if let Some(observe) = self.observer.get() {
+                    observe(started.elapsed());
+                }
                 self.flush_count.fetch_add(1, Ordering::Relaxed);
                 self.flushed.fetch_max(target, Ordering::AcqRel);
                 if target == max {
@@ -359,6 +369,15 @@ impl FlushService {
     pub(crate) fn stop(&self) {
         self.stop.store(true, Ordering::Release);
         self.wakeup.ring_always();
+    }
+}
+
+impl crate::MessageStore {
+    /// Installs `observer`, told how long each successful commit-log flush (msync) took (for
+    /// metrics; it runs on the flush thread, so it must be quick). Only the first observer is
+    /// kept: returns false if one was installed already.
+    pub fn set_flush_observer(&self, observer: FlushObserver) -> bool {
+        self.inner.flush.observer.set(observer).is_ok()
     }
 }
 

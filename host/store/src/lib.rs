@@ -61,6 +61,7 @@ pub use cleanup::{
 };
 pub use config::{FlushDiskType, StoreConfig};
 pub use error::{DISK_FULL, StoreError};
+pub use flush::FlushObserver;
 pub use recovery::RecoveryMode;
 pub use retention::{ExpiringFile, ExpiringFileKind, RetentionAdvisor, TopicRetention};
 pub use store::MessageStore;

@@ -4,6 +4,7 @@
 mod admin;
 mod bench;
 mod cli;
+mod metrics;
 mod plugins;
 mod ready;
 mod serve;

@@ -1,4 +1,7 @@
 //! The readiness signal: a JSON line on stdout and, if asked, a file written atomically.
+//!
+//! Keys: `namesrv` and `broker` (the roles this process runs) and `metrics` (the Prometheus
+//! exporter, when `metricsExporterType=PROM`), each `host:port`.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -11,13 +14,17 @@ pub fn announce(
     file: Option<&Path>,
     namesrv: Option<SocketAddr>,
     broker: Option<SocketAddr>,
+    metrics: Option<SocketAddr>,
 ) -> anyhow::Result<()> {
     let mut map = serde_json::Map::new();
-    if let Some(a) = namesrv {
-        map.insert("namesrv".into(), a.to_string().into());
-    }
-    if let Some(a) = broker {
-        map.insert("broker".into(), a.to_string().into());
+    for (key, addr) in [
+        ("namesrv", namesrv),
+        ("broker", broker),
+        ("metrics", metrics),
+    ] {
+        if let Some(a) = addr {
+            map.insert(key.into(), a.to_string().into());
+        }
     }
     let line = serde_json::Value::Object(map).to_string();
     if let Some(path) = file {

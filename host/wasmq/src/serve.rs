@@ -6,11 +6,12 @@ use std::path::PathBuf;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use wasmq_broker::BrokerConfig;
+use wasmq_metrics::MetricsConfig;
 use wasmq_namesrv::NamesrvConfig;
 
 use crate::cli::{BrokerArgs, ServerArgs};
 use crate::store_settings::StoreSettings;
-use crate::{plugins, ready, settings};
+use crate::{metrics, plugins, ready, settings};
 
 /// Keys only `wasmq standalone` and the plugin host read.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,19 +52,27 @@ pub fn namesrv(args: ServerArgs) -> anyhow::Result<()> {
     let mut source = settings::source(&args)?;
     let config: NamesrvConfig = source.extract()?;
     let process: ProcessSettings = source.extract()?;
+    let exporter: MetricsConfig = source.extract()?;
     settings::warn_unknown(&source);
     if args.print_config {
-        return settings::print("namesrv", &config);
+        settings::print("namesrv", &config)?;
+        return settings::print("metrics", &exporter);
     }
     let plugins_dir = args.plugins.clone().or(process.plugins_dir.clone());
     runtime()?.block_on(async move {
         let plugins = plugins::open(plugins_dir.as_deref(), process.plugins_bindings.clone())?;
         let port = config.listen_port;
-        let handle = start_namesrv(config, port, &plugins).await?;
+        let mut registry = metrics::registry(&exporter);
+        let handle = start_namesrv(config, port, &plugins, registry.as_mut()).await?;
         let addr = loopback_if_unspecified(handle.local_addr());
+        let exported = metrics::start(&exporter, registry).await?;
         tracing::info!(%addr, "nameserver ready");
-        ready::announce(args.ready_file.as_deref(), Some(addr), None)?;
+        let metrics_addr = exported
+            .as_ref()
+            .map(|m| loopback_if_unspecified(m.local_addr()));
+        ready::announce(args.ready_file.as_deref(), Some(addr), None, metrics_addr)?;
         shutdown_signal().await;
+        drop(exported);
         handle.shutdown().await?;
         Ok(())
     })
@@ -78,6 +87,7 @@ pub fn broker(args: BrokerArgs, standalone: bool) -> anyhow::Result<()> {
     let mut broker: BrokerConfig = source.extract()?;
     let store: StoreSettings = source.extract()?;
     let process: ProcessSettings = source.extract()?;
+    let exporter: MetricsConfig = source.extract()?;
     let namesrv: Option<NamesrvConfig> = if standalone {
         let mut n: NamesrvConfig = source.extract()?;
         n.listen_port = process.namesrv_listen_port;
@@ -101,15 +111,18 @@ pub fn broker(args: BrokerArgs, standalone: bool) -> anyhow::Result<()> {
         if let Some(n) = &namesrv {
             settings::print("namesrv", n)?;
         }
+        settings::print("metrics", &exporter)?;
         return Ok(());
     }
     let plugins_dir = args.server.plugins.clone().or(process.plugins_dir.clone());
     runtime()?.block_on(async move {
         let plugins = plugins::open(plugins_dir.as_deref(), process.plugins_bindings.clone())?;
+        // Standalone: one endpoint serves both roles' families.
+        let mut registry = metrics::registry(&exporter);
         let namesrv_handle = match namesrv {
             Some(n) => {
                 let port = n.listen_port;
-                let h = start_namesrv(n, port, &plugins).await?;
+                let h = start_namesrv(n, port, &plugins, registry.as_mut()).await?;
                 let addr = loopback_if_unspecified(h.local_addr());
                 broker.namesrv_addr = Some(addr.to_string());
                 Some((h, addr))
@@ -138,13 +151,21 @@ pub fn broker(args: BrokerArgs, standalone: bool) -> anyhow::Result<()> {
                 plugins.clone(),
             )));
         let metrics_log = plugins_loaded.then(|| plugins::spawn_metrics_log(plugins.clone()));
+        if let Some(r) = registry.as_mut() {
+            metrics::add_broker(r, handle.broker(), &plugins);
+        }
+        let exported = metrics::start(&exporter, registry).await?;
         ready::announce(
             args.server.ready_file.as_deref(),
             namesrv_handle.as_ref().map(|(_, a)| *a),
             Some(loopback_if_unspecified(handle.local_addr())),
+            exported
+                .as_ref()
+                .map(|m| loopback_if_unspecified(m.local_addr())),
         )?;
         shutdown_signal().await;
         tracing::info!("shutting down");
+        drop(exported);
         if let Some(task) = metrics_log {
             task.abort();
         }
@@ -156,18 +177,22 @@ pub fn broker(args: BrokerArgs, standalone: bool) -> anyhow::Result<()> {
     })
 }
 
-/// Starts a nameserver whose routes pass through the bound route-policy plugins.
+/// Starts a nameserver whose routes pass through the bound route-policy plugins, its families
+/// added to `registry` when the exporter is on.
 async fn start_namesrv(
     config: NamesrvConfig,
     port: u16,
     plugins: &wasmq_plugin_host::PluginHost,
+    registry: Option<&mut wasmq_metrics::Registry>,
 ) -> anyhow::Result<wasmq_namesrv::NamesrvHandle> {
     let state = wasmq_namesrv::NamesrvState::new(config)
         .context("loading the nameserver's KV config")?
         .with_route_policy(std::sync::Arc::new(plugins::PluginRoutePolicy(
             plugins.clone(),
         )));
-    wasmq_namesrv::serve(std::sync::Arc::new(state), any_addr(port))
+    let state = std::sync::Arc::new(state);
+    let counters = registry.map(|r| metrics::add_namesrv(r, &state));
+    wasmq_namesrv::serve_with_metrics(state, any_addr(port), counters)
         .await
         .with_context(|| format!("starting the nameserver on port {port}"))
 }

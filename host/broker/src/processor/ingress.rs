@@ -101,6 +101,7 @@ pub(crate) async fn send_through_hooks(
             format!("message rejected by an ingress plugin: {reason}"),
         );
     }
+    let mut tally = crate::metrics::InTally::new(b, &topic);
     let mut results: Vec<PutResult> = Vec::new();
     let mut first_queue = None;
     for (i, m) in batch.into_iter().enumerate() {
@@ -143,7 +144,11 @@ pub(crate) async fn send_through_hooks(
             wait_store_ok: req.wait_store_ok,
         };
         let is_copy = m.copy_of.is_some();
-        match b.store.put_message(msg).await {
+        let put = b.store.put_message(msg).await;
+        if let Ok(r) = &put {
+            tally.add(r);
+        }
+        match put {
             // The answer describes what the producer sent; copies a router added are stored
             // beside it but are not part of its msgIds.
             Ok(r) if !is_copy => {

@@ -2,7 +2,7 @@
 //! mapping, offset commit, and long polling through [`crate::long_polling`].
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use wasmq_protocol::header::broker::{PullMessageRequestHeader, PullMessageResponseHeader};
 use wasmq_protocol::message::flags::PERM_READ;
@@ -34,6 +34,9 @@ const LONG_POLLING_RECHECK: Duration = Duration::from_secs(5);
     group = %req.header.consumer_group))]
 pub async fn pull(b: Arc<Broker>, req: Request<PullMessageRequestHeader>) -> RemotingCommand {
     let h = req.header;
+    let started = Instant::now();
+    // Time spent held waiting for messages, left out of the pull latency.
+    let mut held = Duration::ZERO;
     let filter = match prepare(&b, &h) {
         Ok(f) => Arc::new(f),
         Err(r) => return r.into(),
@@ -51,6 +54,7 @@ pub async fn pull(b: Arc<Broker>, req: Request<PullMessageRequestHeader>) -> Rem
         } else {
             Duration::from_millis(b.config.short_polling_time_mills.max(1))
         };
+        let hold_started = Instant::now();
         let deadline = tokio::time::Instant::now() + Duration::from_millis(hold_ms);
         let store = Arc::clone(&b.store);
         let (topic, qid) = (h.topic.clone(), h.queue_id);
@@ -73,6 +77,7 @@ pub async fn pull(b: Arc<Broker>, req: Request<PullMessageRequestHeader>) -> Rem
                 "connection closed while the pull was held",
             ),
         };
+        held = hold_started.elapsed();
         tracing::debug!(topic = %h.topic, queue = h.queue_id, ?reason, "held pull resumed");
         // Woken or timed out, the request is re-run once without holding
         // (Java `executeRequestWhenWakeup`); a timeout thus answers 19 with fresh offsets.
@@ -90,6 +95,13 @@ pub async fn pull(b: Arc<Broker>, req: Request<PullMessageRequestHeader>) -> Rem
     }
     if answer.code == ResponseCode::PullOffsetMoved && !b.is_slave() {
         offset_moved_event(&b, &h, answer.header.next_begin_offset).await;
+    }
+    if let Some(m) = b.metrics() {
+        m.observe_pull(started.elapsed().saturating_sub(held));
+        if !answer.messages.is_empty() {
+            let bytes = answer.messages.iter().map(bytes::Bytes::len).sum::<usize>();
+            m.record_out(&h.topic, answer.messages.len() as u64, bytes as u64);
+        }
     }
     answer.into_command()
 }

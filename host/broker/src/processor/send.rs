@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use rand::Rng;
@@ -103,14 +104,14 @@ impl From<SendMessageRequestHeaderV2> for SendRequest {
 #[tracing::instrument(level = "debug", skip_all, fields(topic = %req.header.topic, peer = %req.conn.peer()))]
 pub async fn send_v1(b: Arc<Broker>, req: Request<SendMessageRequestHeader>) -> RemotingCommand {
     let peer = req.conn.peer();
-    send(&b, req.header.into(), req.body, peer, req.version).await
+    send_timed(&b, req.header.into(), req.body, peer, req.version).await
 }
 
 /// SEND_MESSAGE_V2 (310), which CPP also uses for batches (`m=true`).
 #[tracing::instrument(level = "debug", skip_all, fields(topic = %req.header.b, peer = %req.conn.peer()))]
 pub async fn send_v2(b: Arc<Broker>, req: Request<SendMessageRequestHeaderV2>) -> RemotingCommand {
     let peer = req.conn.peer();
-    send(&b, req.header.into(), req.body, peer, req.version).await
+    send_timed(&b, req.header.into(), req.body, peer, req.version).await
 }
 
 /// SEND_BATCH_MESSAGE (320).
@@ -122,7 +123,23 @@ pub async fn send_batch(
     let peer = req.conn.peer();
     let mut h: SendRequest = req.header.into();
     h.batch = true;
-    send(&b, h, req.body, peer, req.version).await
+    send_timed(&b, h, req.body, peer, req.version).await
+}
+
+/// [`send`], its processing time recorded when metrics are on.
+async fn send_timed(
+    b: &Broker,
+    h: SendRequest,
+    body: Bytes,
+    peer: SocketAddr,
+    version: i32,
+) -> RemotingCommand {
+    let started = Instant::now();
+    let answer = send(b, h, body, peer, version).await;
+    if let Some(m) = b.metrics() {
+        m.observe_send(started.elapsed());
+    }
+    answer
 }
 
 fn refuse(code: ResponseCode, remark: impl Into<String>) -> Refusal {
@@ -237,6 +254,9 @@ pub async fn send(
         };
         b.store.put_message(msg).await
     };
+    if let Ok(r) = &result {
+        crate::metrics::InTally::new(b, &target.topic.topic_name).add(r);
+    }
     respond(b, result, target.queue_id, wait_store_ok)
 }
 

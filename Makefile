@@ -4,7 +4,7 @@
 CARGO ?= cargo
 STORE ?= $(CURDIR)/.wasmq-store
 
-.PHONY: setup setup-tests build run test lint unit e2e bench clean
+.PHONY: setup setup-tests build run test lint unit e2e bench fuzz clean
 
 setup:
 	scripts/setup.sh
@@ -32,6 +32,13 @@ test: setup-tests lint
 
 bench:
 	$(CARGO) bench --workspace
+
+## Fuzz the frame and message decoders for FUZZ_SECONDS each (cargo-fuzz on stable via RUSTC_BOOTSTRAP).
+FUZZ_SECONDS ?= 120
+fuzz:
+	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	cd host/protocol && for t in frame_decode message_decode; do \
+	  RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run -O $$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 || exit 1; done
 
 clean:
 	$(CARGO) clean

@@ -1,4 +1,4 @@
-//! The command line: `wasmq namesrv | broker | standalone | admin | plugin | bench`.
+//! The command line: `wasmq namesrv | broker | standalone | admin | console | plugin | bench`.
 
 use std::path::PathBuf;
 
@@ -25,6 +25,8 @@ pub enum Command {
     Standalone(BrokerArgs),
     /// Inspect and change a running cluster, with mqadmin's verbs (clusterList, topicRoute, ...).
     Admin(crate::admin::AdminArgs),
+    /// Serve the web console (default port 9999) for the cluster behind -n / NAMESRV_ADDR.
+    Console(crate::console::ConsoleArgs),
     /// Write, build, check and test plugins offline (new, build, check, test, list).
     #[command(subcommand)]
     Plugin(wasmq_plugin_host::cli::PluginCommand),

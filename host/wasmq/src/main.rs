@@ -4,6 +4,7 @@
 mod admin;
 mod bench;
 mod cli;
+mod console;
 mod metrics;
 mod plugins;
 mod ready;
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
         Command::Broker(args) => serve::broker(args, false),
         Command::Standalone(args) => serve::broker(args, true),
         Command::Admin(args) => admin::run(args),
+        Command::Console(args) => console::run(args),
         Command::Plugin(cmd) => wasmq_plugin_host::cli::run(cmd),
         Command::Bench(args) => bench::run(args),
     };

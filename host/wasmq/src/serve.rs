@@ -23,6 +23,9 @@ struct ProcessSettings {
     plugins_dir: Option<PathBuf>,
     /// Bindings file; default `<pluginsDir>/plugins.toml`.
     plugins_bindings: Option<PathBuf>,
+    /// `broker`/`standalone`: also serve the web console on this port (0 = any free port), for the
+    /// nameservers the broker registers with; off when unset.
+    console_port: Option<u16>,
 }
 
 impl Default for ProcessSettings {
@@ -31,6 +34,7 @@ impl Default for ProcessSettings {
             namesrv_listen_port: 9876,
             plugins_dir: None,
             plugins_bindings: None,
+            console_port: None,
         }
     }
 }
@@ -129,6 +133,13 @@ pub fn broker(args: BrokerArgs, standalone: bool) -> anyhow::Result<()> {
             }
             None => None,
         };
+        let console = match (process.console_port, broker.namesrv_addr.clone()) {
+            (Some(port), Some(namesrv)) => Some(start_console(port, namesrv).await?),
+            (Some(_), None) => {
+                anyhow::bail!("consolePort is set but the broker has no namesrvAddr")
+            }
+            (None, _) => None,
+        };
         let store_config = store.to_config();
         let root = store_config.store_path_root_dir.display().to_string();
         let message_store =
@@ -169,12 +180,30 @@ pub fn broker(args: BrokerArgs, standalone: bool) -> anyhow::Result<()> {
         if let Some(task) = metrics_log {
             task.abort();
         }
+        if let Some(task) = console {
+            task.abort();
+        }
         handle.shutdown().await;
         if let Some((h, _)) = namesrv_handle {
             h.shutdown().await?;
         }
         Ok(())
     })
+}
+
+/// Starts the web console on `port` for the nameservers `namesrv`; abort the task to stop it.
+async fn start_console(port: u16, namesrv: String) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let listener = tokio::net::TcpListener::bind(any_addr(port))
+        .await
+        .with_context(|| format!("listening on port {port} for the web console (consolePort)"))?;
+    let addr = loopback_if_unspecified(listener.local_addr()?);
+    tracing::info!("web console on http://{addr}/");
+    Ok(tokio::spawn(async move {
+        if let Err(e) = wasmq_console::serve(listener, &namesrv, std::future::pending::<()>()).await
+        {
+            tracing::error!("web console stopped: {e:#}");
+        }
+    }))
 }
 
 /// Starts a nameserver whose routes pass through the bound route-policy plugins, its families
@@ -198,7 +227,7 @@ async fn start_namesrv(
 }
 
 /// An address clients on this machine can dial.
-fn loopback_if_unspecified(addr: SocketAddr) -> SocketAddr {
+pub(crate) fn loopback_if_unspecified(addr: SocketAddr) -> SocketAddr {
     if addr.ip().is_unspecified() {
         SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
     } else {
@@ -207,7 +236,7 @@ fn loopback_if_unspecified(addr: SocketAddr) -> SocketAddr {
 }
 
 /// Waits for SIGTERM or Ctrl-C.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(s) => s,
         Err(e) => {

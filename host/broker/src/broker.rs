@@ -26,8 +26,8 @@ use crate::transactions::Transactions;
 /// Shared broker state.
 #[derive(Debug)]
 pub struct Broker {
-    /// Configuration.
-    pub config: BrokerConfig,
+    /// Configuration; UPDATE_BROKER_CONFIG changes its run-time keys (reads deref to `BrokerConfig`).
+    pub config: crate::config::LiveConfig,
     /// The message store.
     pub store: Arc<MessageStore>,
     /// `brokerIP1:port`, as advertised and written as STOREHOST.
@@ -104,7 +104,7 @@ impl Broker {
             broker_addr: store_host.to_string(),
             store_host,
             store,
-            config,
+            config: crate::config::LiveConfig::new(config),
             started: Instant::now(),
             started_ms: crate::topics::now_ms(),
             plugin_admin: RwLock::new(None),

@@ -274,3 +274,209 @@ mod tests {
         assert_eq!(l[17], 7_200_000);
     }
 }
+
+/// The broker's settings as the processors read them (`b.config.x`), changeable at run time by
+/// UPDATE_BROKER_CONFIG (25) for the keys in [`RUNTIME_KEYS`].
+///
+/// Reads are lock-light: a read lock held only to copy a `&'static` reference. An update builds a
+/// new `BrokerConfig` and leaks it (`Box::leak`, a few hundred bytes per admin update), so every
+/// reference a reader took stays valid without `unsafe` or per-read reference counting.
+#[derive(Debug)]
+pub struct LiveConfig {
+    current: parking_lot::RwLock<&'static BrokerConfig>,
+}
+
+/// Keys UPDATE_BROKER_CONFIG applies at once: each is read from `b.config` on every use.
+pub const RUNTIME_KEYS: &[&str] = &[
+    "brokerPermission",
+    "autoCreateSubscriptionGroup",
+    "enablePropertyFilter",
+    "maxTransferCountOnMessageInMemory",
+    "longPollingEnable",
+    "shortPollingTimeMills",
+    "rejectTransactionMessage",
+    "traceOn",
+    "regionId",
+    "notifyConsumerIdsChangedEnable",
+    "startAcceptSendRequestTimeStamp",
+    "transactionTimeOut",
+    "transactionCheckMax",
+];
+
+/// RocketMQ store keys (`MessageStoreConfig`) that wasmq reads once, when the store opens.
+const STORE_KEYS: &[&str] = &[
+    "maxMessageSize",
+    "flushDiskType",
+    "mapedFileSizeCommitLog",
+    "mappedFileSizeCommitLog",
+    "mapedFileSizeConsumeQueue",
+    "mappedFileSizeConsumeQueue",
+    "flushIntervalCommitLog",
+    "flushCommitLogTimed",
+    "storePathCommitLog",
+    "deleteCommitLogFilesInterval",
+    "cleanResourceInterval",
+    "maxHashSlotNum",
+    "maxIndexNum",
+    "syncFlushTimeout",
+    "transientStorePoolEnable",
+];
+
+/// Why UPDATE_BROKER_CONFIG refused a change; the message names the key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigUpdateError {
+    /// Not a setting of a RocketMQ broker that wasmq knows.
+    #[error("unknown broker config key {0}")]
+    Unknown(String),
+    /// A real setting that is only read at start.
+    #[error(
+        "{0} cannot be changed at run time (it is read at start): set it in broker.conf and restart; changeable at run time: {keys}",
+        keys = RUNTIME_KEYS.join(", ")
+    )]
+    NeedsRestart(String),
+    /// The value does not parse as the key's type.
+    #[error("bad value {value:?} for {key}: {cause}")]
+    BadValue {
+        /// The key.
+        key: String,
+        /// The value given.
+        value: String,
+        /// Why it does not parse.
+        cause: String,
+    },
+}
+
+impl LiveConfig {
+    /// Starts from `config`.
+    pub fn new(config: BrokerConfig) -> Self {
+        LiveConfig {
+            current: parking_lot::RwLock::new(Box::leak(Box::new(config))),
+        }
+    }
+
+    /// The settings now.
+    pub fn get(&self) -> &'static BrokerConfig {
+        *self.current.read()
+    }
+
+    /// Applies `key=value` pairs all or nothing; returns the keys whose value changed.
+    pub fn update(&self, changes: &[(String, String)]) -> Result<Vec<String>, ConfigUpdateError> {
+        let mut guard = self.current.write();
+        let serde_json::Value::Object(mut map) =
+            serde_json::to_value(*guard).map_err(|e| ConfigUpdateError::Unknown(e.to_string()))?
+        else {
+            return Err(ConfigUpdateError::Unknown("config is not a map".into()));
+        };
+        let mut changed = Vec::new();
+        for (key, value) in changes {
+            let Some(old) = map.get(key.as_str()) else {
+                return Err(if STORE_KEYS.contains(&key.as_str()) {
+                    ConfigUpdateError::NeedsRestart(key.clone())
+                } else {
+                    ConfigUpdateError::Unknown(key.clone())
+                });
+            };
+            if !RUNTIME_KEYS.contains(&key.as_str()) {
+                return Err(ConfigUpdateError::NeedsRestart(key.clone()));
+            }
+            let bad = |cause: &str| ConfigUpdateError::BadValue {
+                key: key.clone(),
+                value: value.clone(),
+                cause: cause.to_owned(),
+            };
+            let v = value.trim();
+            let new = match old {
+                serde_json::Value::Bool(_) => match v {
+                    "true" => serde_json::Value::Bool(true),
+                    "false" => serde_json::Value::Bool(false),
+                    _ => return Err(bad("expected true or false")),
+                },
+                serde_json::Value::Number(_) => serde_json::from_str::<serde_json::Number>(v)
+                    .map(serde_json::Value::Number)
+                    .map_err(|_| bad("expected a number"))?,
+                _ => serde_json::Value::String(v.to_owned()),
+            };
+            if map.get(key.as_str()) != Some(&new) {
+                changed.push(key.clone());
+            }
+            map.insert(key.clone(), new);
+        }
+        let next: BrokerConfig =
+            serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| {
+                let (key, value) = changes.first().cloned().unwrap_or_default();
+                ConfigUpdateError::BadValue {
+                    key,
+                    value,
+                    cause: e.to_string(),
+                }
+            })?;
+        *guard = Box::leak(Box::new(next));
+        Ok(changed)
+    }
+}
+
+impl std::ops::Deref for LiveConfig {
+    type Target = BrokerConfig;
+
+    fn deref(&self) -> &BrokerConfig {
+        self.get()
+    }
+}
+
+impl Serialize for LiveConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.get().serialize(s)
+    }
+}
+
+#[cfg(test)]
+mod live_tests {
+    use super::*;
+
+    #[test]
+    fn runtime_keys_change_and_others_are_refused_by_name() {
+        let live = LiveConfig::new(BrokerConfig::default());
+        let before: &BrokerConfig = &live;
+        let changed = live
+            .update(&[
+                ("enablePropertyFilter".into(), "true".into()),
+                ("maxTransferCountOnMessageInMemory".into(), "7".into()),
+                ("regionId".into(), "R".into()),
+            ])
+            .unwrap();
+        assert_eq!(changed.len(), 3);
+        assert!(live.enable_property_filter);
+        assert_eq!(live.max_transfer_count_on_message_in_memory, 7);
+        assert_eq!(live.region_id, "R");
+        // A reference taken before the update still reads the old values.
+        assert!(!before.enable_property_filter);
+
+        let e = live
+            .update(&[("brokerName".into(), "x".into())])
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("brokerName cannot be changed at run time"),
+            "{e}"
+        );
+        let e = live
+            .update(&[("flushDiskType".into(), "SYNC_FLUSH".into())])
+            .unwrap_err();
+        assert!(matches!(e, ConfigUpdateError::NeedsRestart(_)), "{e}");
+        let e = live
+            .update(&[("noSuchKey".into(), "1".into())])
+            .unwrap_err();
+        assert_eq!(e.to_string(), "unknown broker config key noSuchKey");
+        let e = live
+            .update(&[("traceOn".into(), "maybe".into())])
+            .unwrap_err();
+        assert!(e.to_string().contains("traceOn"), "{e}");
+        // All or nothing: a bad pair leaves the good one unapplied.
+        let e = live.update(&[
+            ("traceOn".into(), "false".into()),
+            ("shortPollingTimeMills".into(), "-1".into()),
+        ]);
+        assert!(e.is_err());
+        assert!(live.trace_on);
+    }
+}

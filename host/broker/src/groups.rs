@@ -28,7 +28,8 @@ const BUILT_IN: &[&str] = &[
 #[derive(Debug)]
 pub struct GroupTable {
     path: PathBuf,
-    auto_create: bool,
+    /// `autoCreateSubscriptionGroup`, changeable at run time.
+    auto_create: std::sync::atomic::AtomicBool,
     retry_max_times: i32,
     inner: RwLock<SubscriptionGroupWrapper>,
 }
@@ -57,10 +58,16 @@ impl GroupTable {
         }
         Ok(Self {
             path,
-            auto_create: config.auto_create_subscription_group,
+            auto_create: std::sync::atomic::AtomicBool::new(config.auto_create_subscription_group),
             retry_max_times: config.max_reconsume_times,
             inner: RwLock::new(w),
         })
+    }
+
+    /// Turns auto-creation of unknown groups on or off (UPDATE_BROKER_CONFIG).
+    pub fn set_auto_create(&self, on: bool) {
+        self.auto_create
+            .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The group's settings, creating them when auto-creation is on (`None` otherwise).
@@ -71,7 +78,7 @@ impl GroupTable {
         if let Some(g) = self.inner.read().subscription_group_table.get(group) {
             return Ok(Some(g.clone()));
         }
-        if !self.auto_create {
+        if !self.auto_create.load(std::sync::atomic::Ordering::Relaxed) {
             return Ok(None);
         }
         let g = SubscriptionGroupConfig {

@@ -201,6 +201,12 @@ impl TopicTable {
         self.inner.read().clone()
     }
 
+    /// Wakes the registration loop as a topic change does (a broker setting the nameserver
+    /// sees changed, e.g. `brokerPermission`).
+    pub fn signal_changed(&self) {
+        self.changed.notify_one();
+    }
+
     /// Resolves once after each change (used by the registration loop).
     pub async fn changed(&self) {
         self.changed.notified().await;

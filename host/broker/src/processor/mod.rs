@@ -4,6 +4,7 @@
 //! The fast (VIP) port, listenPort - 2, serves the same table without PULL_MESSAGE, as Java does.
 
 pub mod admin;
+pub mod broker_config;
 pub mod clients;
 pub mod ingress;
 pub mod locks;
@@ -70,6 +71,7 @@ pub fn router(broker: Arc<Broker>, port: Port) -> Router<Broker> {
         .sync(C::GetAllSubscriptiongroupConfig, admin::all_groups)
         .sync(C::GetAllConsumerOffset, admin::all_offsets)
         .sync(C::GetBrokerConfig, admin::broker_config)
+        .sync(C::UpdateBrokerConfig, broker_config::update)
         .sync(C::GetBrokerRuntimeInfo, admin::runtime_info)
         .sync(C::GetAllDelayOffset, stats::all_delay_offsets)
         .sync(C::GetTopicStatsInfo, stats::topic_stats)

@@ -123,7 +123,9 @@ pub fn producer_connections(
     RemotingCommand::success().with_body(body.to_string())
 }
 
-/// GET_CONSUME_STATS (208): broker and consumer offsets per queue of the group's topics.
+/// GET_CONSUME_STATS (208): broker and consumer offsets per queue of the group's topics (those it
+/// has offsets for, or the one asked). An unknown group gets an empty table, as from Java; the
+/// admin tool turns that into "no such consumer group". `consumeTps` is not measured (0.0).
 pub fn consume_stats(b: &Broker, req: Request<GetConsumeStatsRequestHeader>) -> RemotingCommand {
     let h = req.header;
     let topics: BTreeSet<String> = match h.topic.filter(|t| !t.is_empty()) {
@@ -138,11 +140,21 @@ pub fn consume_stats(b: &Broker, req: Request<GetConsumeStatsRequestHeader>) -> 
             .map(|(t, _)| t.to_owned())
             .collect(),
     };
+    // Java skips a topic the group's online consumers do not subscribe to (an old offset left
+    // behind), but keeps every topic while no consumer is online.
+    let subscribed: Option<BTreeSet<String>> = b
+        .clients
+        .consumer_group(&h.consumer_group)
+        .map(|g| g.subscriptions.into_keys().collect())
+        .filter(|s: &BTreeSet<String>| !s.is_empty());
     let mut entries = Vec::new();
     for topic in topics {
         let Some(cfg) = b.topics.get(&topic) else {
             continue;
         };
+        if subscribed.as_ref().is_some_and(|s| !s.contains(&topic)) {
+            continue;
+        }
         for q in 0..cfg.read_queue_nums {
             let broker_offset = b.store.max_offset_in_queue(&topic, q).max(0);
             let consumer_offset = b

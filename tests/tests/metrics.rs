@@ -188,7 +188,10 @@ tags = "A"
         let c = scrape(&addr).or0("wasmq_broker_connections", &[]);
         (c >= 1.0).then_some(c)
     });
-    assert!(live.is_some(), "the consumer's connection was never counted");
+    assert!(
+        live.is_some(),
+        "the consumer's connection was never counted"
+    );
     consumer.finish_ok(TIMEOUT);
     check::assert_exactly_once(&sent, &check::received(consumer.events()));
     let m = scrape(&addr);
@@ -199,7 +202,10 @@ tags = "A"
     let zero = wait_until(TIMEOUT, || {
         (scrape(&addr).get("wasmq_broker_consumer_lag", &lag) == Some(0.0)).then_some(())
     });
-    assert!(zero.is_some(), "lag of {group} did not reach 0 after consuming");
+    assert!(
+        zero.is_some(),
+        "lag of {group} did not reach 0 after consuming"
+    );
 
     // M more while the group is away: its lag is exactly M.
     const M: usize = 7;
@@ -228,7 +234,10 @@ tags = "A"
     assert!(m.or0("wasmq_plugin_call_seconds_total", &binding) > 0.0);
     assert!(m.or0("wasmq_plugin_fuel_consumed_total", &binding) > 0.0);
     assert_eq!(
-        m.get("wasmq_broker_messages_in_total", &[("topic", gated.as_str())]),
+        m.get(
+            "wasmq_broker_messages_in_total",
+            &[("topic", gated.as_str())]
+        ),
         Some(5.0)
     );
 
@@ -238,13 +247,19 @@ tags = "A"
     assert!(m.or0("wasmq_namesrv_route_lookups_total", &[("result", "found")]) >= 1.0);
     assert_eq!(m.get("wasmq_namesrv_brokers", &[]), Some(1.0));
     assert!(m.or0("wasmq_namesrv_topics", &[]) >= 2.0);
-    assert!(m.or0("wasmq_namesrv_connections", &[]) >= 1.0, "the broker's own");
+    assert!(
+        m.or0("wasmq_namesrv_connections", &[]) >= 1.0,
+        "the broker's own"
+    );
 
     // Every client has exited: the broker's connection gauge goes back to 0.
     let closed = wait_until(TIMEOUT, || {
         (scrape(&addr).get("wasmq_broker_connections", &[]) == Some(0.0)).then_some(())
     });
-    assert!(closed.is_some(), "client connections still counted after the clients exited");
+    assert!(
+        closed.is_some(),
+        "client connections still counted after the clients exited"
+    );
 }
 
 #[test]
@@ -265,7 +280,10 @@ fn the_exporter_is_off_by_default_and_a_lone_namesrv_serves_its_own() {
         p.events()
     );
     let m = scrape(&addr);
-    let not_found = m.or0("wasmq_namesrv_route_lookups_total", &[("result", "not_found")]);
+    let not_found = m.or0(
+        "wasmq_namesrv_route_lookups_total",
+        &[("result", "not_found")],
+    );
     assert!(not_found >= 1.0, "route lookups: {:?}", lookups(&m));
     assert_eq!(m.get("wasmq_namesrv_brokers", &[]), Some(0.0));
     assert!(

@@ -5,7 +5,8 @@
 //
 // Usage: node console.js --url http://127.0.0.1:PORT/ --out DIR [--mode full|unreachable]
 //   full:        --topic T --key K --msg-id ID --group G --send-topic T --send-body B --send-key K
-//                opens every page, searches by key and by id, sends a message through the form.
+//                [--toggle BINDING]: opens every page, searches by key and by id, sends a message
+//                through the form, and switches BINDING off with its button on the plugins page.
 //   unreachable: opens every page and reports the banner each one shows.
 // Events: {"event":"page","page":...,...}, {"event":"search",...}, {"event":"sent",...},
 // {"event":"screenshot","path":...}, {"event":"pageerror",...}, {"event":"done"}; a failure is
@@ -23,7 +24,7 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 const WAIT_MS = 20000;
 
 function parseArgs() {
-  const out = { url: '', out: '', mode: 'full', topic: '', key: '', msgId: '', group: '', sendTopic: '', sendBody: '', sendKey: '' };
+  const out = { url: '', out: '', mode: 'full', topic: '', key: '', msgId: '', group: '', sendTopic: '', sendBody: '', sendKey: '', toggle: '' };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i += 2) {
     const k = argv[i].replace(/^--/, '').replace(/-([a-z])/g, (_, c) => c.toUpperCase());
@@ -132,11 +133,20 @@ async function full(page, a) {
   await screenshot(page, a.out, 'send');
 
   state = await open(page, '#/plugins');
+  const pluginRows = async () => (await rows(page, 'tr[data-test="plugin-row"]'))
+    .map(r => ({ binding: r.data.plugin, enabled: r.cells.enabled, hook: r.cells.hook, calls: num(r.cells.calls) }));
   emit({ event: 'page', page: 'plugins', state, banner: await bannerText(page),
     brokers: await page.$$eval('main#view h2', els => els.map(e => e.textContent.trim())),
-    rows: (await rows(page, 'tr[data-test="plugin-row"]')).map(r => r.data.plugin),
-    text: await page.$eval('main#view', e => e.textContent.trim()) });
+    rows: await pluginRows(), text: await page.$eval('main#view', e => e.textContent.trim()) });
   await screenshot(page, a.out, 'plugins');
+  if (a.toggle) {
+    // Switch the binding off with its button; the page reloads the list from the broker.
+    await page.$eval('main#view', v => { v.dataset.state = 'stale'; });
+    await page.click(`tr[data-plugin="${a.toggle}"] [data-test="toggle"]`);
+    await page.waitForSelector('main#view[data-state="ready"], main#view[data-state="error"]', { timeout: WAIT_MS });
+    emit({ event: 'toggled', binding: a.toggle, banner: await bannerText(page), rows: await pluginRows() });
+    await screenshot(page, a.out, 'plugins-toggled');
+  }
 
   state = await open(page, '#/throughput');
   // The chart redraws every 2 s; wait for a drawn line (two samples of the broker's counters).

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use wasmq_e2e::check::{self, Sent};
+use wasmq_e2e::plugins::PluginDir;
 use wasmq_e2e::{BrokerOpts, Client, ScriptProc, TestBroker, node, unique_name, wait_until};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -207,7 +208,26 @@ fn produce(tb: &TestBroker, topic: &str, count: usize, prefix: &str) -> Vec<Sent
 
 #[test]
 fn console_pages_show_the_cluster_and_find_what_ali_ons_sent() {
-    let tb = TestBroker::start(BrokerOpts::new());
+    // One plugin binding for the plugins page, on topics this test does not use.
+    let plugins = PluginDir::new();
+    plugins.add("json-filter").bindings(
+        r#"
+[[binding]]
+name = "console-json"
+plugin = "json-filter"
+hook = "consumer-filter"
+topics = ["console_unused_*"]
+[binding.config]
+field = "amount"
+op = "gt"
+value = "1000"
+"#,
+    );
+    let tb = TestBroker::start(
+        BrokerOpts::new()
+            .plugins_dir(plugins.path())
+            .bindings(&plugins.bindings_path()),
+    );
     let ns = tb.namesrv_addr();
     let topic = unique_name("e2e_console");
     let send_topic = unique_name("e2e_console_send");
@@ -274,6 +294,8 @@ fn console_pages_show_the_cluster_and_find_what_ali_ons_sent() {
             &send_body,
             "--send-key",
             &send_key,
+            "--toggle",
+            "console-json",
         ],
     );
 
@@ -418,16 +440,35 @@ fn console_pages_show_the_cluster_and_find_what_ali_ons_sent() {
         "the msgId the page showed"
     );
 
-    // Plugins (none bound here) and the throughput chart drawn from the broker's counters.
-    let plugins = page(&events, "plugins");
-    assert_eq!(plugins["state"], "ready", "{plugins}");
+    // Plugins: the binding with its hook, switched off with its button; the broker agrees.
+    let shown = page(&events, "plugins");
+    assert_eq!(shown["state"], "ready", "{shown}");
     assert!(
-        plugins["text"]
+        shown["text"]
             .as_str()
             .unwrap_or("")
             .contains(&tb.broker_addr()),
-        "{plugins}"
+        "{shown}"
     );
+    let row = serde_json::json!([{"binding": "console-json", "enabled": "yes", "hook": "consumer-filter", "calls": 0}]);
+    assert_eq!(shown["rows"], row, "{shown}");
+    let toggled = events
+        .iter()
+        .find(|e| e["event"] == "toggled")
+        .expect("a toggle");
+    assert_eq!(toggled["banner"], Value::Null, "{toggled}");
+    assert_eq!(toggled["rows"][0]["enabled"], "no", "{toggled}");
+    let (_, api) = console.get("/api/plugins");
+    assert_eq!(
+        api["brokers"][0]["plugins"][0]["binding"], "console-json",
+        "{api}"
+    );
+    assert_eq!(
+        api["brokers"][0]["plugins"][0]["enabled"], false,
+        "the broker has it off: {api}"
+    );
+
+    // The throughput chart, drawn from the broker's counters.
     let chart = page(&events, "throughput");
     assert_eq!(chart["drawn"], true, "{chart}");
     assert!(

@@ -125,7 +125,7 @@ async function pageCluster() {
       h('td', {}, b.name), h('td', { class: 'num' }, b.id), h('td', {}, h('code', {}, b.addr)),
       b.runtime
         ? RUNTIME_COLUMNS.map(([k]) => h('td', { class: 'num', 'data-key': k }, k.endsWith('Ratio') ? ratio(b.runtime[k]) : fmt.num(b.runtime[k])))
-        : h('td', { class: 'error', colspan: RUNTIME_COLUMNS.length }, b.error || 'no runtime figures')));
+        : h('td', { class: 'error wrap', colspan: RUNTIME_COLUMNS.length }, b.error || 'no runtime figures')));
     nodes.push(table([['Broker'], ['ID', 'num'], ['Address'], ...RUNTIME_COLUMNS.map(([, l]) => [l, 'num'])], rows, { 'data-test': 'brokers' }));
     for (const b of c.brokers.filter(b => b.runtime)) {
       nodes.push(h('details', { class: 'card' }, h('summary', {}, `All runtime figures of ${b.name} (${b.addr})`),
@@ -194,9 +194,9 @@ async function pageGroups() {
   const data = await api('/api/groups');
   const rows = data.groups.map(g => h('tr', { 'data-test': 'group-row', 'data-group': g.group },
     h('td', {}, link(`#/group/${encodeURIComponent(g.group)}`, g.group)),
-    h('td', {}, (g.topics || []).join(', ') || '–'),
+    h('td', { class: 'wrap' }, (g.topics || []).join(', ') || '–'),
     h('td', { class: g.lag > 0 ? 'num lag-pos' : 'num', 'data-key': 'lag' }, g.error ? '' : fmt.num(g.lag)),
-    h('td', { class: 'error' }, g.error || '')));
+    h('td', { class: 'error wrap' }, g.error || '')));
   show('ready', h('h1', {}, `Consumer groups (${data.groups.length})`),
     data.groups.length ? table([['Group'], ['Topics'], ['Lag', 'num'], ['']], rows, { 'data-test': 'groups' })
       : h('p', { class: 'muted' }, 'No consumer group has committed an offset yet.'));
@@ -338,8 +338,8 @@ async function pagePlugins() {
     const cols = [...new Set(flat.flatMap(Object.keys))];
     const enabledKey = cols.find(c => c === 'enabled');
     const rows = flat.map((p, i) => h('tr', { 'data-test': 'plugin-row', 'data-plugin': p.binding ?? p.name ?? i },
-      cols.map(c => h('td', { class: typeof p[c] === 'number' ? 'num' : '' }, render(p[c]))),
-      enabledKey && data.canToggle ? h('td', {}, h('button', { class: 'secondary', onclick: () => toggle(b.addr, p, !p.enabled) }, p.enabled ? 'Disable' : 'Enable')) : null));
+      cols.map(c => h('td', { class: typeof p[c] === 'number' ? 'num' : '', 'data-key': c }, render(p[c]))),
+      enabledKey && data.canToggle ? h('td', {}, h('button', { class: 'secondary', 'data-test': 'toggle', onclick: () => toggle(b.addr, p, !p.enabled) }, p.enabled ? 'Disable' : 'Enable')) : null));
     nodes.push(table([...cols.map(c => [c, typeof flat[0][c] === 'number' ? 'num' : '']), ...(enabledKey && data.canToggle ? [['']] : [])], rows, { 'data-test': 'plugins' }));
   }
   show('ready', nodes);
@@ -367,7 +367,7 @@ async function toggle(addr, plugin, enable) {
   try {
     await api('/api/plugins/toggle', { addr, name: plugin.binding ?? plugin.name, enable });
   } catch (e) {
-    alert(e.message);
+    banner(e.message);
   }
   route();
 }

@@ -29,22 +29,30 @@ struct ConsoleProc {
 impl ConsoleProc {
     /// `wasmq console -n <namesrv> --port 0 --bind 127.0.0.1 --ready-file F`, awaited.
     fn start(namesrv: &str) -> ConsoleProc {
+        Self::spawn(&["-n", namesrv], None)
+    }
+
+    /// The same with the address in `NAMESRV_ADDR` instead of `-n`.
+    fn start_with_env(namesrv: &str) -> ConsoleProc {
+        Self::spawn(&[], Some(namesrv))
+    }
+
+    fn spawn(flags: &[&str], env: Option<&str>) -> ConsoleProc {
         let dir = tempfile::Builder::new()
             .prefix("wasmq-e2e-console-")
             .tempdir()
             .expect("temp dir");
         let ready = dir.path().join("ready.json");
         let stderr = std::fs::File::create(dir.path().join("stderr.log")).expect("stderr file");
-        let mut child = Command::new(wasmq_e2e::binary::wasmq_bin())
-            .args([
-                "console",
-                "-n",
-                namesrv,
-                "--port",
-                "0",
-                "--bind",
-                "127.0.0.1",
-            ])
+        let mut cmd = Command::new(wasmq_e2e::binary::wasmq_bin());
+        cmd.env_remove("NAMESRV_ADDR");
+        if let Some(ns) = env {
+            cmd.env("NAMESRV_ADDR", ns);
+        }
+        let mut child = cmd
+            .arg("console")
+            .args(flags)
+            .args(["--port", "0", "--bind", "127.0.0.1"])
             .arg("--ready-file")
             .arg(&ready)
             .env("RUST_LOG", "info")
@@ -71,6 +79,11 @@ impl ConsoleProc {
 
     fn url(&self) -> String {
         format!("http://{}/", self.addr)
+    }
+
+    /// The console's log so far.
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default()
     }
 
     /// `GET path` on the console's API: (status, JSON body).
@@ -498,8 +511,18 @@ fn console_says_plainly_when_the_nameserver_cannot_be_reached() {
         .expect("a free port")
         .port();
     let ns = format!("127.0.0.1:{port}");
-    let console = ConsoleProc::start(&ns);
+    let console = ConsoleProc::start_with_env(&ns);
     let expected = format!("cannot reach the nameserver at {ns}: connection refused");
+    // The operator starting it sees the cause in its log too.
+    assert!(
+        wait_until(Duration::from_secs(10), || console
+            .log()
+            .contains(&expected)
+            .then_some(()))
+        .is_some(),
+        "the console's log does not say {expected:?}: {}",
+        console.log()
+    );
 
     let (status, v) = console.get("/api/cluster");
     assert_eq!(status, 502, "{v}");

@@ -58,6 +58,9 @@ impl ApiError {
             AdminError::ConnectionRefused { addr } => {
                 unreachable(&addr, "connection refused".into())
             }
+            AdminError::Connect { addr, cause } if !addr.contains(':') => {
+                unreachable(&addr, format!("{cause} (expected host:port)"))
+            }
             AdminError::Connect { addr, cause } => unreachable(&addr, cause),
             AdminError::Timeout {
                 addr,
@@ -80,6 +83,35 @@ impl ApiError {
                 message: e.to_string(),
             },
         }
+    }
+
+    /// [`from_admin`](Self::from_admin) for a borrowed error (the wording only).
+    pub fn from_admin_ref(e: &AdminError, namesrv: &str) -> Self {
+        let owned = match e {
+            AdminError::NoNamesrv => AdminError::NoNamesrv,
+            AdminError::ConnectionRefused { addr } => {
+                AdminError::ConnectionRefused { addr: addr.clone() }
+            }
+            AdminError::Connect { addr, cause } => AdminError::Connect {
+                addr: addr.clone(),
+                cause: cause.clone(),
+            },
+            AdminError::Timeout {
+                addr,
+                request,
+                millis,
+            } => AdminError::Timeout {
+                addr: addr.clone(),
+                request,
+                millis: *millis,
+            },
+            AdminError::Closed { addr, request } => AdminError::Closed {
+                addr: addr.clone(),
+                request,
+            },
+            other => AdminError::Invalid(other.to_string()),
+        };
+        Self::from_admin(owned, namesrv)
     }
 
     /// The sentence shown to the operator.
@@ -118,6 +150,19 @@ mod tests {
             "cannot reach the nameserver at 127.0.0.1:1: connection refused"
         );
         assert_eq!(a.kind(), "unreachable");
+    }
+
+    #[test]
+    fn an_address_without_a_port_says_what_is_expected() {
+        let e = AdminError::Connect {
+            addr: "localhost".into(),
+            cause: "invalid socket address".into(),
+        };
+        let a = ApiError::from_admin(e, "localhost");
+        assert_eq!(
+            a.message(),
+            "cannot reach the nameserver at localhost: invalid socket address (expected host:port)"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::AppState;
+use crate::error::ApiError;
 
 /// How often the brokers are sampled.
 pub const INTERVAL: Duration = Duration::from_secs(2);
@@ -80,14 +81,31 @@ impl History {
     }
 }
 
-/// Samples every broker forever (the console aborts this task when it stops). Failures are logged
-/// at debug level: the pages report them when someone looks.
+/// Samples every broker forever (the console aborts this task when it stops). The nameserver
+/// becoming unreachable, and reachable again, is logged once each; other failures at debug level
+/// (the pages report them when someone looks).
 pub async fn sample_forever(state: Arc<AppState>) {
     let mut tick = tokio::time::interval(INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut reachable = true;
     loop {
         tick.tick().await;
-        let brokers = match state.admin.cluster_info().await {
+        let info = state.admin.cluster_info().await;
+        match (&info, reachable) {
+            (Err(e), true) => {
+                let e = ApiError::from_admin_ref(e, state.admin.namesrv());
+                tracing::warn!("{}", e.message());
+            }
+            (Ok(_), false) => {
+                tracing::info!(
+                    namesrv = state.admin.namesrv(),
+                    "the nameserver answers again"
+                );
+            }
+            _ => {}
+        }
+        reachable = info.is_ok();
+        let brokers = match info {
             Ok(info) => info
                 .broker_addr_table
                 .values()

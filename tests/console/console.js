@@ -20,7 +20,9 @@ const { chromium } = require('playwright-core');
 const CHROMIUM = process.env.WASMQ_CHROMIUM || '/usr/bin/chromium';
 // Flags for a closed network: nothing may try to reach Google's services.
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  // /dev/shm is small in containers; chromium then writes its shared memory to /tmp instead.
+  '--disable-dev-shm-usage'];
 const WAIT_MS = 20000;
 
 function parseArgs() {

@@ -201,9 +201,14 @@ impl TopicTable {
         self.inner.read().clone()
     }
 
-    /// Wakes the registration loop as a topic change does (a broker setting the nameserver
-    /// sees changed, e.g. `brokerPermission`).
+    /// A broker setting the nameserver sees changed (e.g. `brokerPermission`): a new data
+    /// version (the nameserver only rereads the topics of a newer one) and the registration loop
+    /// woken, as Java's `updateBrokerConfig` does.
     pub fn signal_changed(&self) {
+        {
+            let mut w = self.inner.write();
+            w.data_version = w.data_version.next(now_ms());
+        }
         self.changed.notify_one();
     }
 

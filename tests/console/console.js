@@ -133,6 +133,13 @@ async function full(page, a) {
     text: await page.$eval('[data-test="send-result"]', e => e.textContent.trim()),
     msgId: await page.$eval('[data-test="sent-msgid"]', e => e.textContent.trim()).catch(() => null) });
   await screenshot(page, a.out, 'send');
+  // Its "view it" link searches the new message by its client msgId (UNIQ_KEY) in its topic.
+  await page.$eval('main#view', v => { v.dataset.state = 'stale'; });
+  await page.click('[data-test="view-sent"]');
+  await page.waitForSelector('[data-test="results"][data-state="ready"], [data-test="results"][data-state="error"]', { timeout: WAIT_MS });
+  emit({ event: 'search', by: 'sent-link', state: await page.$eval('[data-test="results"]', e => e.dataset.state),
+    shownMsgId: await page.$eval('[data-test="message"]', e => e.dataset.msgid).catch(() => null),
+    body: await page.$eval('[data-test="body"]', e => e.textContent).catch(() => null) });
 
   state = await open(page, '#/plugins');
   const pluginRows = async () => (await rows(page, 'tr[data-test="plugin-row"]'))

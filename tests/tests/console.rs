@@ -427,6 +427,12 @@ value = "1000"
         .as_str()
         .expect("the page shows the msgId")
         .to_owned();
+    let view = events
+        .iter()
+        .find(|e| e["event"] == "search" && e["by"] == "sent-link")
+        .expect("the sent message viewed through its link");
+    assert_eq!(view["shownMsgId"], ui_msg_id.as_str(), "{view}");
+    assert_eq!(view["body"], send_body.as_str(), "{view}");
     let mut c2 = node::spawn(
         "consume.js",
         &ns,

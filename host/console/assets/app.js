@@ -252,6 +252,9 @@ async function pageMessages(params) {
     h('div', { class: 'card' }, h('h2', { style: 'margin-top:0' }, 'By key'), byKey),
     h('div', { class: 'card' }, h('h2', { style: 'margin-top:0' }, 'By message ID'), byId),
     results, detail);
+  // A link such as #/messages?id=...&topic=... (from the send page) searches at once.
+  if (msgId.value) byId.requestSubmit();
+  else if (topic.value && key.value) byKey.requestSubmit();
 }
 
 function renderResults(results, detail, what, messages) {
@@ -305,7 +308,7 @@ async function pageSend(params) {
       const r = await api('/api/send', { topic: topic.value.trim(), tags: tags.value.trim(), keys: keys.value.trim(), body: body.value });
       out.replaceChildren(h('div', { class: 'card' }, h('p', { class: 'ok', 'data-test': 'sent-status' }, `SEND_OK: stored on ${r.brokerName} queue ${r.queueId} at offset ${r.queueOffset}`),
         h('p', {}, 'Message ID ', h('code', { 'data-test': 'sent-msgid' }, r.msgId), '  ',
-          link(`#/messages?id=${encodeURIComponent(r.msgId)}&topic=${encodeURIComponent(topic.value.trim())}`, 'view it'))));
+          link(`#/messages?id=${encodeURIComponent(r.msgId)}&topic=${encodeURIComponent(topic.value.trim())}`, 'view it', { 'data-test': 'view-sent' }))));
       out.dataset.state = 'ready';
     } catch (err) {
       out.replaceChildren(errorBox(err));

@@ -11,10 +11,9 @@
 
 wit_bindgen::generate!({ world: "filter-plugin", path: "../../wit", additional_derives: [PartialEq] });
 
-use exports::wasmq::plugin::{filter, plugin};
 use serde_json::Value;
-use wasmq::plugin::types::{FilterStage, Hook, MessageBatch, PluginError, PluginInfo, Verdict};
-use wasmq_plugin_sdk::Batch;
+use wasmq::plugin::types::{Hook, Verdict};
+use wasmq_plugin_sdk::MessageRef;
 
 /// Comparison applied to the field.
 #[derive(Debug, Clone, PartialEq)]
@@ -138,67 +137,23 @@ impl Condition {
     }
 }
 
-struct JsonFilter;
-
-thread_local! {
-    static CONDITION: std::cell::RefCell<Option<Condition>> = const { std::cell::RefCell::new(None) };
-}
-
-impl plugin::Guest for JsonFilter {
-    fn describe() -> PluginInfo {
-        PluginInfo {
-            name: "json-filter".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            hooks: vec![Hook::ConsumerFilter, Hook::IngressFilter],
-            needs_body: true,
-            reads_tags: false,
-            reads_keys: false,
-            reads_properties: Some(Vec::new()),
-            only_tags: Vec::new(),
+wasmq_plugin_sdk::filter_plugin! {
+    plugin: JsonFilter,
+    info: {
+        name: "json-filter".into(),
+        hooks: vec![Hook::ConsumerFilter, Hook::IngressFilter],
+        needs_body: true,
+        reads_properties: Some(Vec::new()),
+    },
+    config: Condition = Condition::from_config,
+    verdict: |c: &Condition, m: &MessageRef<'_>| {
+        if c.matches(m.body) {
+            Verdict::Keep
+        } else {
+            Verdict::Discard
         }
-    }
-
-    fn init() -> Result<(), PluginError> {
-        let c = Condition::from_config(&wasmq::plugin::config::entries())
-            .map_err(|message| PluginError { message })?;
-        CONDITION.with(|s| *s.borrow_mut() = Some(c));
-        Ok(())
-    }
+    },
 }
-
-impl filter::Guest for JsonFilter {
-    fn filter(_stage: FilterStage, batch: MessageBatch) -> Result<Vec<Verdict>, PluginError> {
-        let batch = Batch::new(
-            &batch.data,
-            &batch.fields,
-            batch.bodies_included,
-            &batch.body_sizes,
-        )
-        .map_err(|e| PluginError {
-            message: e.to_string(),
-        })?;
-        CONDITION.with(|c| {
-            let c = c.borrow();
-            let c = c.as_ref().ok_or_else(|| PluginError {
-                message: "init was not called".into(),
-            })?;
-            Ok(batch
-                .iter()
-                .map(|m| {
-                    if c.matches(m.body) {
-                        Verdict::Keep
-                    } else {
-                        Verdict::Discard
-                    }
-                })
-                .collect())
-        })
-    }
-}
-
-// Exported only for wasm: the native build (unit tests) cannot carry component symbol names.
-#[cfg(target_arch = "wasm32")]
-export!(JsonFilter);
 
 #[cfg(test)]
 mod tests {

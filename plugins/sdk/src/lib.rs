@@ -1,4 +1,5 @@
-//! Typed, zero-copy views over wasmq's flat `message-batch` buffer, plus helpers plugins share.
+//! Typed, zero-copy views over wasmq's flat `message-batch` buffer, helpers plugins share, and
+//! `filter_plugin!`, the WIT glue of a filter plugin.
 //!
 //! The host sends a batch as one byte buffer and six `u32` fields per message
 //! (`[queue-id, topic-end, tags-end, keys-end, properties-end, body-end]`, see
@@ -352,6 +353,132 @@ pub fn parse_duration_ms(s: &str) -> Option<u64> {
         _ => return None,
     };
     n.checked_mul(mult)
+}
+
+// ---------------------------------------------------------------------------------------------
+// `filter_plugin!`: the WIT glue every filter plugin needs, written once.
+//
+// A filter plugin's own code is a verdict per message (and, if configured, a rule parsed from
+// its binding's config). Everything around it is the same in every plugin: `describe`, `init`
+// (parse the config once, keep it for later calls), `filter` (validate the batch, map each
+// message to a verdict) and the wasm-only `export!`. The macro writes that, so a plugin reads as
+// its logic alone.
+//
+// The macro names the plugin's own `wit_bindgen::generate!` output (`crate::wasmq`,
+// `crate::exports`, `export!`), so it is used at the root of a crate that generated the
+// `filter-plugin` world; it adds no WIT dependency to this SDK.
+/// Implements the `filter-plugin` world for a type, around a verdict function.
+///
+/// ```ignore
+/// wit_bindgen::generate!({ world: "filter-plugin", path: "../../wit" });
+///
+/// // Stateless: `verdict: fn(&MessageRef) -> Verdict`.
+/// wasmq_plugin_sdk::filter_plugin! {
+///     plugin: Fixture,
+///     info: { name: "fixture-trap".into(), hooks: vec![Hook::IngressFilter], reads_tags: true },
+///     verdict: verdict,
+/// }
+///
+/// // Configured: `config: Type = fn(&[(String, String)]) -> Result<Type, String>`, parsed once
+/// // in `init`; `verdict: fn(&Type, &MessageRef) -> Verdict`.
+/// wasmq_plugin_sdk::filter_plugin! {
+///     plugin: TagFilter,
+///     info: { name: "tag-filter".into(), hooks: vec![Hook::IngressFilter], reads_tags: true },
+///     config: Rule = Rule::from_config,
+///     verdict: Rule::verdict,
+/// }
+/// ```
+///
+/// `info` lists the `PluginInfo` fields that differ from the defaults: `version` is the crate's
+/// version, `needs_body`, `reads_tags` and `reads_keys` are false, `reads_properties` is `None`
+/// (all properties) and `only_tags` is empty.
+// `crate::` is meant: it names the calling plugin's generated bindings, not this SDK.
+#[allow(clippy::crate_in_macro_def)]
+#[macro_export]
+macro_rules! filter_plugin {
+    (
+        plugin: $plugin:ident,
+        info: { $($field:ident : $value:expr),* $(,)? },
+        verdict: $verdict:expr $(,)?
+    ) => {
+        $crate::filter_plugin! {
+            plugin: $plugin,
+            info: { $($field: $value),* },
+            config: () = |_: &[(String, String)]| Ok::<(), String>(()),
+            verdict: |_: &(), m: &$crate::MessageRef<'_>| ($verdict)(m),
+        }
+    };
+    (
+        plugin: $plugin:ident,
+        info: { $($field:ident : $value:expr),* $(,)? },
+        config: $state:ty = $parse:expr,
+        verdict: $verdict:expr $(,)?
+    ) => {
+        struct $plugin;
+
+        thread_local! {
+            /// The binding's config, parsed once by `init`.
+            static STATE: ::std::cell::RefCell<Option<$state>> =
+                const { ::std::cell::RefCell::new(None) };
+        }
+
+        impl crate::exports::wasmq::plugin::plugin::Guest for $plugin {
+            fn describe() -> crate::wasmq::plugin::types::PluginInfo {
+                crate::wasmq::plugin::types::PluginInfo {
+                    $($field: $value,)*
+                    ..crate::wasmq::plugin::types::PluginInfo {
+                        name: String::new(),
+                        version: env!("CARGO_PKG_VERSION").into(),
+                        hooks: Vec::new(),
+                        needs_body: false,
+                        reads_tags: false,
+                        reads_keys: false,
+                        reads_properties: None,
+                        only_tags: Vec::new(),
+                    }
+                }
+            }
+
+            fn init() -> Result<(), crate::wasmq::plugin::types::PluginError> {
+                let parse = $parse;
+                let state: $state = parse(&crate::wasmq::plugin::config::entries())
+                    .map_err(|message| crate::wasmq::plugin::types::PluginError { message })?;
+                STATE.with(|s| *s.borrow_mut() = Some(state));
+                Ok(())
+            }
+        }
+
+        impl crate::exports::wasmq::plugin::filter::Guest for $plugin {
+            fn filter(
+                _stage: crate::wasmq::plugin::types::FilterStage,
+                batch: crate::wasmq::plugin::types::MessageBatch,
+            ) -> Result<
+                Vec<crate::wasmq::plugin::types::Verdict>,
+                crate::wasmq::plugin::types::PluginError,
+            > {
+                use crate::wasmq::plugin::types::PluginError;
+                let batch = $crate::Batch::new(
+                    &batch.data,
+                    &batch.fields,
+                    batch.bodies_included,
+                    &batch.body_sizes,
+                )
+                .map_err(|e| PluginError { message: e.to_string() })?;
+                STATE.with(|s| {
+                    let s = s.borrow();
+                    let state = s.as_ref().ok_or_else(|| PluginError {
+                        message: "init was not called".into(),
+                    })?;
+                    let verdict = $verdict;
+                    Ok(batch.iter().map(|m| verdict(state, &m)).collect())
+                })
+            }
+        }
+
+        // Exported only for wasm: the native build (unit tests) cannot carry component symbol names.
+        #[cfg(target_arch = "wasm32")]
+        export!($plugin);
+    };
 }
 
 #[cfg(test)]

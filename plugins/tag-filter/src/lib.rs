@@ -10,9 +10,8 @@
 
 wit_bindgen::generate!({ world: "filter-plugin", path: "../../wit", additional_derives: [PartialEq] });
 
-use exports::wasmq::plugin::{filter, plugin};
-use wasmq::plugin::types::{FilterStage, Hook, MessageBatch, PluginError, PluginInfo, Verdict};
-use wasmq_plugin_sdk::{Batch, MessageRef, glob_match};
+use wasmq::plugin::types::{Hook, Verdict};
+use wasmq_plugin_sdk::{MessageRef, glob_match};
 
 /// The filter rule, parsed once from configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,59 +95,17 @@ impl Rule {
     }
 }
 
-struct TagFilter;
-
-thread_local! {
-    static RULE: std::cell::RefCell<Option<Rule>> = const { std::cell::RefCell::new(None) };
+wasmq_plugin_sdk::filter_plugin! {
+    plugin: TagFilter,
+    info: {
+        name: "tag-filter".into(),
+        hooks: vec![Hook::IngressFilter, Hook::ConsumerFilter],
+        reads_tags: true,
+        // Properties are configuration-dependent: ask for all of them (the default).
+    },
+    config: Rule = Rule::from_config,
+    verdict: Rule::verdict,
 }
-
-impl plugin::Guest for TagFilter {
-    fn describe() -> PluginInfo {
-        PluginInfo {
-            name: "tag-filter".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            hooks: vec![Hook::IngressFilter, Hook::ConsumerFilter],
-            needs_body: false,
-            reads_tags: true,
-            reads_keys: false,
-            // Properties are configuration-dependent: ask for all of them.
-            reads_properties: None,
-            only_tags: Vec::new(),
-        }
-    }
-
-    fn init() -> Result<(), PluginError> {
-        let rule = Rule::from_config(&wasmq::plugin::config::entries())
-            .map_err(|message| PluginError { message })?;
-        RULE.with(|r| *r.borrow_mut() = Some(rule));
-        Ok(())
-    }
-}
-
-impl filter::Guest for TagFilter {
-    fn filter(_stage: FilterStage, batch: MessageBatch) -> Result<Vec<Verdict>, PluginError> {
-        let batch = Batch::new(
-            &batch.data,
-            &batch.fields,
-            batch.bodies_included,
-            &batch.body_sizes,
-        )
-        .map_err(|e| PluginError {
-            message: e.to_string(),
-        })?;
-        RULE.with(|r| {
-            let r = r.borrow();
-            let rule = r.as_ref().ok_or_else(|| PluginError {
-                message: "init was not called".into(),
-            })?;
-            Ok(batch.iter().map(|m| rule.verdict(&m)).collect())
-        })
-    }
-}
-
-// Exported only for wasm: the native build (unit tests) cannot carry component symbol names.
-#[cfg(target_arch = "wasm32")]
-export!(TagFilter);
 
 #[cfg(test)]
 mod tests {

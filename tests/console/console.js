@@ -107,7 +107,9 @@ async function full(page, a) {
   emit({ event: 'page', page: 'group', state, banner: await bannerText(page),
     lag: num(await page.$eval('[data-test="group-lag"]', e => e.textContent.trim()).catch(() => undefined)),
     queues: (await rows(page, 'tr[data-test="lag-row"]')).map(r => ({ topic: r.data.topic, broker: r.data.broker, queueId: Number(r.data.queue),
-      brokerOffset: num(r.cells.brokerOffset), consumerOffset: num(r.cells.consumerOffset), lag: num(r.cells.lag) })) });
+      brokerOffset: num(r.cells.brokerOffset), consumerOffset: num(r.cells.consumerOffset), lag: num(r.cells.lag) })),
+    online: (await rows(page, 'tr[data-test="consumer-row"]')).length,
+    noConsumers: await page.$('[data-test="no-consumers"]').then(e => e !== null) });
   await screenshot(page, a.out, 'group');
 
   // Message search by key, then by id, through the forms.

@@ -365,6 +365,8 @@ value = "1000"
     assert_eq!(row["lag"], 5, "{groups}");
     let g = page(&events, "group");
     assert_eq!(g["lag"], 5, "{g}");
+    assert_eq!(g["online"], 0, "its consumer has closed: {g}");
+    assert_eq!(g["noConsumers"], true, "{g}");
     // Its topic's 4 queues (beside them, the group's own %RETRY% queue, with nothing in it).
     let per_queue: Vec<&Value> = g["queues"]
         .as_array()

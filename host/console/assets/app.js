@@ -216,7 +216,14 @@ async function pageGroup(group) {
       h('div', { class: 'stat' }, h('div', { class: 'v', 'data-test': 'group-lag' }, fmt.num(data.lag)), h('div', { class: 'k' }, 'total lag (messages)')),
       h('div', { class: 'stat' }, h('div', { class: 'v' }, fmt.num(data.queues.length)), h('div', { class: 'k' }, 'queues'))),
     h('h2', {}, 'Lag per queue'),
-    table([['Topic'], ['Broker'], ['Queue', 'num'], ['Broker offset', 'num'], ['Consumer offset', 'num'], ['Lag', 'num'], ['Last consumed message stored']], rows, { 'data-test': 'lag' }));
+    table([['Topic'], ['Broker'], ['Queue', 'num'], ['Broker offset', 'num'], ['Consumer offset', 'num'], ['Lag', 'num'], ['Last consumed message stored']], rows, { 'data-test': 'lag' }),
+    h('h2', {}, `Online consumers (${data.consumers.length})${data.messageModel ? `, ${data.messageModel}` : ''}`),
+    data.consumersError ? h('p', { class: 'error' }, data.consumersError)
+      : data.consumers.length === 0 ? h('p', { class: 'muted', 'data-test': 'no-consumers' }, 'No consumer of this group is connected now.')
+        : [table([['Client id'], ['Address'], ['Language'], ['Version', 'num']], data.consumers.map(c => h('tr', { 'data-test': 'consumer-row' },
+          h('td', {}, c.clientId), h('td', {}, h('code', {}, c.clientAddr)), h('td', {}, c.language), h('td', { class: 'num' }, c.version)))),
+        h('h2', {}, 'Subscriptions'),
+        table([['Topic'], ['Expression'], ['Type']], data.subscriptions.map(x => h('tr', {}, h('td', {}, x.topic), h('td', {}, h('code', {}, x.expression)), h('td', {}, x.expressionType))))]);
 }
 
 async function pageMessages(params) {

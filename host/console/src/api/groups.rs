@@ -108,6 +108,32 @@ pub struct LagRow {
     pub last_timestamp: i64,
 }
 
+/// One online consumer of a group.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Consumer {
+    /// Client id (`ip@instance`).
+    pub client_id: String,
+    /// The client's address as the broker sees it.
+    pub client_addr: String,
+    /// Client language.
+    pub language: String,
+    /// Client version ordinal.
+    pub version: i32,
+}
+
+/// One subscription of a group's online consumers.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subscription {
+    /// Topic.
+    pub topic: String,
+    /// Expression as written (`*`, `a || b`, SQL).
+    pub expression: String,
+    /// `TAG` or `SQL92`.
+    pub expression_type: String,
+}
+
 /// `GET /api/group?group=G`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -120,7 +146,18 @@ pub struct GroupPage {
     pub consume_tps: f64,
     /// Per queue.
     pub queues: Vec<LagRow>,
+    /// Online consumers (`consumerConnection`); empty when none is connected.
+    pub consumers: Vec<Consumer>,
+    /// What the online consumers subscribe to.
+    pub subscriptions: Vec<Subscription>,
+    /// CLUSTERING / BROADCASTING, when a consumer is online.
+    pub message_model: Option<String>,
+    /// Why the online consumers could not be listed (not "none online").
+    pub consumers_error: Option<String>,
 }
+
+/// The broker's answer when no consumer of the group is connected (CONSUMER_NOT_ONLINE).
+const CONSUMER_NOT_ONLINE: i32 = 206;
 
 /// `GET /api/group?group=G`: `consumerProgress`.
 pub async fn detail(
@@ -128,12 +165,45 @@ pub async fn detail(
     Query(q): Query<GroupQuery>,
 ) -> ApiResult<GroupPage> {
     let group = required(q.group, "consumer group")?;
-    let p = s
-        .admin
-        .consumer_progress(&group, None)
-        .await
-        .map_err(|e| ApiError::from_admin(e, s.admin.namesrv()))?;
+    let namesrv = s.admin.namesrv();
+    let (progress, online) = tokio::join!(
+        s.admin.consumer_progress(&group, None),
+        s.admin.consumer_connection(&group)
+    );
+    let p = progress.map_err(|e| ApiError::from_admin(e, namesrv))?;
+    let (mut consumers, mut subscriptions, mut message_model, mut consumers_error) =
+        (Vec::new(), Vec::new(), None, None);
+    match online {
+        Ok(c) => {
+            consumers = c
+                .connection_set
+                .into_iter()
+                .map(|c| Consumer {
+                    client_id: c.client_id,
+                    client_addr: c.client_addr,
+                    language: c.language,
+                    version: c.version,
+                })
+                .collect();
+            subscriptions = c
+                .subscription_table
+                .into_values()
+                .map(|d| Subscription {
+                    topic: d.topic,
+                    expression: d.sub_string,
+                    expression_type: d.expression_type,
+                })
+                .collect();
+            message_model = Some(c.message_model).filter(|m| !m.is_empty());
+        }
+        Err(e) if e.remote_code() == Some(CONSUMER_NOT_ONLINE) => {}
+        Err(e) => consumers_error = Some(ApiError::from_admin(e, namesrv).message().to_owned()),
+    }
     Ok(Json(GroupPage {
+        consumers,
+        subscriptions,
+        message_model,
+        consumers_error,
         group: p.group,
         lag: p.total_lag,
         consume_tps: p.consume_tps,

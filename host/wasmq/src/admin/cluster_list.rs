@@ -36,8 +36,15 @@ pub fn table(rows: &[BrokerRow]) -> String {
             r.version,
             get("putTps"),
             get("getTransferedTps"),
-            get("commitLogDiskRatio"),
+            space(get("commitLogDiskRatio")),
         ));
     }
     out
+}
+
+/// The disk-used ratio as mqadmin prints it (`%.4f`).
+fn space(ratio: &str) -> String {
+    ratio
+        .parse::<f64>()
+        .map_or_else(|_| ratio.to_owned(), |r| format!("{r:.4}"))
 }

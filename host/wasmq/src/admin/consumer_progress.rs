@@ -22,19 +22,22 @@ pub struct ConsumerProgressArgs {
     pub topic: Option<String>,
 }
 
-/// One group of the all-groups listing.
+/// One group of the all-groups listing (mqadmin's `GroupConsumeInfo`).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct GroupLine {
     group: String,
-    total_lag: Option<i64>,
+    /// Live consumer connections (0 = offline).
+    count: usize,
+    /// The oldest client version ordinal among them.
+    min_version: Option<i32>,
+    consume_type: Option<String>,
+    message_model: Option<String>,
     consume_tps: Option<f64>,
-    /// Why the progress could not be read (no consumer ever connected...).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
+    total_lag: Option<i64>,
 }
 
-/// Runs the verb.
+/// Runs the verb. Without `-g`, as mqadmin: every group that has a `%RETRY%` topic.
 pub async fn run(a: ConsumerProgressArgs) -> anyhow::Result<()> {
     let admin = a.common.admin();
     if let Some(group) = &a.group {
@@ -42,63 +45,83 @@ pub async fn run(a: ConsumerProgressArgs) -> anyhow::Result<()> {
         return a.common.print(&p, table);
     }
     let mut lines = Vec::new();
-    for g in admin.consumer_groups().await? {
-        let name = g.config.group_name;
-        let line = match admin.consumer_progress(&name, a.topic.as_deref()).await {
-            Ok(p) => GroupLine {
-                group: name,
-                total_lag: Some(p.total_lag),
-                consume_tps: Some(p.consume_tps),
-                error: None,
-            },
-            Err(e) => GroupLine {
-                group: name,
-                total_lag: None,
-                consume_tps: None,
-                error: Some(e.to_string()),
-            },
+    for topic in admin.topic_list().await? {
+        let Some(group) = topic.strip_prefix("%RETRY%") else {
+            continue;
         };
-        lines.push(line);
+        let progress = admin
+            .consumer_progress(group, a.topic.as_deref())
+            .await
+            .ok();
+        let conn = admin.consumer_connection(group).await.ok();
+        lines.push(GroupLine {
+            group: group.to_owned(),
+            count: conn.as_ref().map_or(0, |c| c.connection_set.len()),
+            min_version: conn
+                .as_ref()
+                .and_then(|c| c.connection_set.iter().map(|x| x.version).min()),
+            consume_type: conn.as_ref().map(|c| c.consume_type.clone()),
+            message_model: conn.as_ref().map(|c| c.message_model.clone()),
+            consume_tps: progress.as_ref().map(|p| p.consume_tps),
+            total_lag: progress.as_ref().map(|p| p.total_lag),
+        });
     }
     a.common.print(&lines, |lines| {
-        let mut out = format!("{:<64}  {:>11}  {:>11}\n", "#Group", "#TPS", "#Diff Total");
+        let mut out = format!(
+            "{:<64}  {:<6}  {:<24} {:<5}  {:<14}  {:<7}  {}\n",
+            "#Group", "#Count", "#Version", "#Type", "#Model", "#TPS", "#Diff Total"
+        );
         for l in lines {
-            let tps = l.consume_tps.map_or("-".into(), |t| format!("{t:.2}"));
-            let lag = l.total_lag.map_or("-".into(), |d| d.to_string());
-            out.push_str(&format!("{:<64}  {tps:>11}  {lag:>11}\n", l.group));
+            let version = match l.min_version {
+                Some(v) if l.count > 0 => v.to_string(),
+                _ => "OFFLINE".into(),
+            };
+            let kind = match l.consume_type.as_deref() {
+                Some("CONSUME_PASSIVELY") => "PUSH",
+                Some("CONSUME_ACTIVELY") => "PULL",
+                _ => "",
+            };
+            out.push_str(&format!(
+                "{:<64}  {:<6}  {:<24} {:<5}  {:<14}  {:<7}  {}\n",
+                l.group,
+                l.count,
+                version,
+                kind,
+                l.message_model.as_deref().unwrap_or(""),
+                l.consume_tps.map_or(0, |t| t as i64),
+                l.total_lag.unwrap_or(0)
+            ));
         }
         out
     })
 }
 
-/// mqadmin's columns (the client column is not known to the brokers; `-`).
+/// mqadmin's columns (as without `-s`: no client column).
 pub fn table(p: &ConsumerProgress) -> String {
     let mut out = format!(
-        "{:<64}  {:<32}  {:<4}  {:<20}  {:<20}  {:<20} {:<20}  {}\n",
+        "{:<64}  {:<32}  {:<4}  {:<20}  {:<20}  {:<20}  {}\n",
         "#Topic",
         "#Broker Name",
         "#QID",
         "#Broker Offset",
         "#Consumer Offset",
-        "#Client IP",
         "#Diff",
         "#LastTime"
     );
     for q in &p.queues {
         out.push_str(&format!(
-            "{:<64}  {:<32}  {:<4}  {:<20}  {:<20}  {:<20} {:<20}  {}\n",
+            "{:<64}  {:<32}  {:<4}  {:<20}  {:<20}  {:<20}  {}\n",
             q.topic,
             q.broker_name,
             q.queue_id,
             q.broker_offset,
             q.consumer_offset,
-            "-",
             q.lag,
             format_ms(q.last_timestamp)
         ));
     }
     out.push_str(&format!(
-        "\nConsume TPS: {:.2}\nConsume Diff Total: {}\n",
+        "\nConsume TPS: {:.2}\nDiff Total: {}\n",
         p.consume_tps, p.total_lag
     ));
     out

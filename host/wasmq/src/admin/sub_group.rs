@@ -72,7 +72,19 @@ pub async fn run(a: UpdateSubGroupArgs) -> anyhow::Result<()> {
         for addr in &addrs {
             out.push_str(&format!("create subscription group to {addr} success.\n"));
         }
-        out.push_str(&format!("{config:?}\n"));
+        let c = &config;
+        out.push_str(&format!(
+            "SubscriptionGroupConfig [groupName={}, consumeEnable={}, consumeFromMinEnable={}, consumeBroadcastEnable={}, retryQueueNums={}, retryMaxTimes={}, brokerId={}, whichBrokerWhenConsumeSlowly={}, notifyConsumerIdsChangedEnable={}]\n",
+            c.group_name,
+            c.consume_enable,
+            c.consume_from_min_enable,
+            c.consume_broadcast_enable,
+            c.retry_queue_nums,
+            c.retry_max_times,
+            c.broker_id,
+            c.which_broker_when_consume_slowly,
+            c.notify_consumer_ids_changed_enable
+        ));
         out
     })
 }

@@ -59,7 +59,16 @@ pub async fn run(a: UpdateTopicArgs) -> anyhow::Result<()> {
         for addr in &addrs {
             out.push_str(&format!("create topic to {addr} success.\n"));
         }
-        out.push_str(&format!("{spec:?}\n"));
+        let perm = match spec.perm & 6 {
+            6 => "RW-",
+            4 => "R--",
+            2 => "-W-",
+            _ => "---",
+        };
+        out.push_str(&format!(
+            "TopicConfig [topicName={}, readQueueNums={}, writeQueueNums={}, perm={perm}, topicFilterType=SINGLE_TAG, topicSysFlag=0, order={}]\n",
+            spec.topic, spec.read_queue_nums, spec.write_queue_nums, spec.order
+        ));
         out
     })
 }

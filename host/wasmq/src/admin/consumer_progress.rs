@@ -126,3 +126,35 @@ pub fn table(p: &ConsumerProgress) -> String {
     ));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmq_admin::group::QueueProgress;
+
+    #[test]
+    fn one_row_per_queue_then_the_totals() {
+        let p = ConsumerProgress {
+            group: "G".into(),
+            queues: vec![QueueProgress {
+                topic: "T".into(),
+                broker_name: "b".into(),
+                queue_id: 1,
+                broker_offset: 10,
+                consumer_offset: 7,
+                lag: 3,
+                last_timestamp: 0,
+            }],
+            total_lag: 3,
+            consume_tps: 0.0,
+        };
+        let t = table(&p);
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(lines[0].starts_with("#Topic"), "{t}");
+        assert_eq!(
+            lines[1].split_whitespace().collect::<Vec<_>>(),
+            ["T", "b", "1", "10", "7", "3", "-"]
+        );
+        assert!(t.ends_with("Consume TPS: 0.00\nDiff Total: 3\n"), "{t}");
+    }
+}

@@ -84,3 +84,40 @@ pub fn table(r: &ResetOffsets, given: &str, force: bool) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmq_admin::group::ResetRow;
+
+    #[test]
+    fn online_and_offline_layouts() {
+        let row = ResetRow {
+            broker_name: "b".into(),
+            queue_id: 0,
+            broker_offset: Some(9),
+            consumer_offset: Some(9),
+            timestamp_offset: Some(2),
+            offset: 2,
+        };
+        let mut r = ResetOffsets {
+            group: "G".into(),
+            topic: "T".into(),
+            timestamp: 1_795_620_100_123,
+            online: false,
+            queues: vec![row],
+        };
+        let t = table(&r, "2026-11-25#15:21:40:123", true);
+        assert!(
+            t.contains("timestamp(long)[1795620100123] (2026-11-25 15:21:40,123)"),
+            "{t}"
+        );
+        let last: Vec<&str> = t.lines().last().unwrap().split_whitespace().collect();
+        assert_eq!(last, ["b", "0", "9", "9", "2", "2"]);
+        r.online = true;
+        let t = table(&r, "x", true);
+        assert!(t.contains("#offset"), "{t}");
+        let last: Vec<&str> = t.lines().last().unwrap().split_whitespace().collect();
+        assert_eq!(last, ["b", "0", "2"]);
+    }
+}

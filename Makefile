@@ -17,7 +17,7 @@ build:
 
 ## Set up, build, and run nameserver + broker in one process (ports 9876 / 10911).
 run: setup build
-	target/release/wasmq standalone --plugins plugins/dist --set pluginsBindings=conf/plugins.toml --set storePathRootDir=$(STORE) --set consolePort=9999
+	target/release/wasmq standalone --plugins plugins/dist --set pluginsBindings=conf/plugins.toml --set storePathRootDir=$(STORE) --set consolePort=9999 --set metricsExporterType=PROM
 
 lint:
 	$(CARGO) fmt --all --check

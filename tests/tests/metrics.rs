@@ -294,6 +294,48 @@ fn the_exporter_is_off_by_default_and_a_lone_namesrv_serves_its_own() {
     );
 }
 
+#[test]
+fn a_taken_exporter_port_fails_the_process_before_it_serves() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port to take");
+    let port = taken.local_addr().expect("its address").port().to_string();
+    let home = tempfile::tempdir().expect("temp home");
+    let kv = home.path().join("kv.json").display().to_string();
+    let mut child = std::process::Command::new(wasmq_e2e::binary::wasmq_bin())
+        .arg("namesrv")
+        .args([
+            "--set",
+            "listenPort=0",
+            "--set",
+            &format!("kvConfigPath={kv}"),
+        ])
+        .args(["--set", "metricsExporterType=PROM"])
+        .args(["--set", "metricsPromExporterHost=127.0.0.1"])
+        .args(["--set", &format!("metricsPromExporterPort={port}")])
+        .env("HOME", home.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn wasmq namesrv");
+    let status = wait_until(TIMEOUT, || child.try_wait().ok().flatten());
+    let Some(status) = status else {
+        let _ = child.kill();
+        panic!("wasmq namesrv kept running with its exporter port taken");
+    };
+    let out = child.wait_with_output().expect("its output");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!status.success(), "{stderr}");
+    assert!(
+        stderr.contains("metricsPromExporterHost/Port") && stderr.contains(&port),
+        "the error names the key and the port: {stderr}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("wasmq ready"),
+        "it never announced readiness"
+    );
+    drop(taken);
+}
+
 fn lookups(m: &Metrics) -> HashMap<String, f64> {
     m.0.samples
         .iter()

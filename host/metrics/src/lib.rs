@@ -28,7 +28,7 @@ pub use histogram::LatencyHistogram;
 pub use namesrv::{NamesrvCollector, NamesrvMetrics, NamesrvProbe, NamesrvSample};
 pub use plugins::{BindingSample, PluginCollector, PluginProbe};
 pub use prometheus_client::registry::Registry;
-pub use server::{MetricsServer, serve};
+pub use server::{MetricsServer, bind, serve, serve_on};
 
 #[cfg(test)]
 mod tests;

@@ -48,12 +48,25 @@ impl Drop for MetricsServer {
 
 /// Binds `addr` (port 0 picks a free port) and serves `registry` at `GET /metrics`.
 pub async fn serve(addr: SocketAddr, registry: Arc<Registry>) -> anyhow::Result<MetricsServer> {
-    let listener = tokio::net::TcpListener::bind(addr)
+    serve_on(bind(addr).await?, registry)
+}
+
+/// Binds the endpoint's address without serving yet (a process binds first, so a taken port
+/// fails it before anything else starts).
+pub async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
         .await
-        .with_context(|| format!("binding the metrics endpoint on {addr}"))?;
+        .with_context(|| format!("binding the metrics endpoint on {addr}"))
+}
+
+/// Serves `registry` at `GET /metrics` on a bound `listener`.
+pub fn serve_on(
+    listener: tokio::net::TcpListener,
+    registry: Arc<Registry>,
+) -> anyhow::Result<MetricsServer> {
     let addr = listener
         .local_addr()
-        .with_context(|| format!("the metrics endpoint's address (bound to {addr})"))?;
+        .context("the metrics endpoint's bound address")?;
     let app = Router::new()
         .route("/metrics", get(metrics))
         .with_state(registry);

@@ -11,9 +11,27 @@ use wasmq_metrics::{
 };
 use wasmq_plugin_host::PluginHost;
 
-/// A registry to fill when the exporter is on, else `None` (nothing is recorded then).
-pub fn registry(config: &MetricsConfig) -> Option<Registry> {
-    config.enabled().then(Registry::default)
+/// The exporter of a process, when `metricsExporterType=PROM`: its address is bound before the
+/// roles start (a taken port fails the process at once); the roles add their families.
+#[derive(Debug)]
+pub struct Exporter {
+    listener: tokio::net::TcpListener,
+    /// The families served.
+    pub registry: Registry,
+}
+
+/// Binds the exporter's address when the exporter is on, else `None` (nothing is recorded then).
+pub async fn bind(config: &MetricsConfig) -> anyhow::Result<Option<Exporter>> {
+    if !config.enabled() {
+        return Ok(None);
+    }
+    let listener = wasmq_metrics::bind(config.bind_addr()?)
+        .await
+        .context("starting the Prometheus exporter (metricsPromExporterHost/Port)")?;
+    Ok(Some(Exporter {
+        listener,
+        registry: Registry::default(),
+    }))
 }
 
 /// Adds the nameserver's families; returns the counters its listener must record into.
@@ -38,19 +56,11 @@ pub fn add_broker(
     )))));
 }
 
-/// Serves `registry` (when the exporter is on) on the configured address.
-pub async fn start(
-    config: &MetricsConfig,
-    registry: Option<Registry>,
-) -> anyhow::Result<Option<MetricsServer>> {
-    let Some(registry) = registry else {
-        return Ok(None);
-    };
-    let addr = config.bind_addr()?;
-    let server = wasmq_metrics::serve(addr, Arc::new(registry))
-        .await
-        .context("starting the Prometheus exporter (metricsPromExporterHost/Port)")?;
-    Ok(Some(server))
+/// Starts serving the exporter's families (when it is on).
+pub fn start(exporter: Option<Exporter>) -> anyhow::Result<Option<MetricsServer>> {
+    exporter
+        .map(|e| wasmq_metrics::serve_on(e.listener, Arc::new(e.registry)))
+        .transpose()
 }
 
 /// The plugin host's per-binding counters, read at scrape time.

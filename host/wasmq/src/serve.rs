@@ -56,20 +56,21 @@ pub fn namesrv(args: ServerArgs) -> anyhow::Result<()> {
     let mut source = settings::source(&args)?;
     let config: NamesrvConfig = source.extract()?;
     let process: ProcessSettings = source.extract()?;
-    let exporter: MetricsConfig = source.extract()?;
+    let metrics_config: MetricsConfig = source.extract()?;
     settings::warn_unknown(&source);
     if args.print_config {
         settings::print("namesrv", &config)?;
-        return settings::print("metrics", &exporter);
+        return settings::print("metrics", &metrics_config);
     }
     let plugins_dir = args.plugins.clone().or(process.plugins_dir.clone());
     runtime()?.block_on(async move {
         let plugins = plugins::open(plugins_dir.as_deref(), process.plugins_bindings.clone())?;
         let port = config.listen_port;
-        let mut registry = metrics::registry(&exporter);
-        let handle = start_namesrv(config, port, &plugins, registry.as_mut()).await?;
+        let mut exporter = metrics::bind(&metrics_config).await?;
+        let registry = exporter.as_mut().map(|e| &mut e.registry);
+        let handle = start_namesrv(config, port, &plugins, registry).await?;
         let addr = loopback_if_unspecified(handle.local_addr());
-        let exported = metrics::start(&exporter, registry).await?;
+        let exported = metrics::start(exporter)?;
         tracing::info!(%addr, "nameserver ready");
         let metrics_addr = exported
             .as_ref()
@@ -91,7 +92,7 @@ pub fn broker(args: BrokerArgs, standalone: bool) -> anyhow::Result<()> {
     let mut broker: BrokerConfig = source.extract()?;
     let store: StoreSettings = source.extract()?;
     let process: ProcessSettings = source.extract()?;
-    let exporter: MetricsConfig = source.extract()?;
+    let metrics_config: MetricsConfig = source.extract()?;
     let namesrv: Option<NamesrvConfig> = if standalone {
         let mut n: NamesrvConfig = source.extract()?;
         n.listen_port = process.namesrv_listen_port;
@@ -115,18 +116,19 @@ pub fn broker(args: BrokerArgs, standalone: bool) -> anyhow::Result<()> {
         if let Some(n) = &namesrv {
             settings::print("namesrv", n)?;
         }
-        settings::print("metrics", &exporter)?;
+        settings::print("metrics", &metrics_config)?;
         return Ok(());
     }
     let plugins_dir = args.server.plugins.clone().or(process.plugins_dir.clone());
     runtime()?.block_on(async move {
         let plugins = plugins::open(plugins_dir.as_deref(), process.plugins_bindings.clone())?;
         // Standalone: one endpoint serves both roles' families.
-        let mut registry = metrics::registry(&exporter);
+        let mut exporter = metrics::bind(&metrics_config).await?;
         let namesrv_handle = match namesrv {
             Some(n) => {
                 let port = n.listen_port;
-                let h = start_namesrv(n, port, &plugins, registry.as_mut()).await?;
+                let registry = exporter.as_mut().map(|e| &mut e.registry);
+                let h = start_namesrv(n, port, &plugins, registry).await?;
                 let addr = loopback_if_unspecified(h.local_addr());
                 broker.namesrv_addr = Some(addr.to_string());
                 Some((h, addr))
@@ -162,10 +164,10 @@ pub fn broker(args: BrokerArgs, standalone: bool) -> anyhow::Result<()> {
                 plugins.clone(),
             )));
         let metrics_log = plugins_loaded.then(|| plugins::spawn_metrics_log(plugins.clone()));
-        if let Some(r) = registry.as_mut() {
-            metrics::add_broker(r, handle.broker(), &plugins);
+        if let Some(e) = exporter.as_mut() {
+            metrics::add_broker(&mut e.registry, handle.broker(), &plugins);
         }
-        let exported = metrics::start(&exporter, registry).await?;
+        let exported = metrics::start(exporter)?;
         ready::announce(
             args.server.ready_file.as_deref(),
             namesrv_handle.as_ref().map(|(_, a)| *a),

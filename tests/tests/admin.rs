@@ -652,3 +652,153 @@ fn plugins_verb_lists_and_switches_a_binding_ali_ons_traffic_goes_through() {
     let err = fails(&["plugins", "-b", &addr, "--enable", "no-such-binding"]);
     assert!(err.contains("no-such-binding"), "{err}");
 }
+
+#[test]
+fn two_brokers_are_asked_and_merged() {
+    let ns_proc = TestBroker::start(BrokerOpts::namesrv());
+    let ns = ns_proc.namesrv_addr();
+    let broker = |name: &str| {
+        TestBroker::start(
+            BrokerOpts::broker(&ns)
+                .set("brokerName", name)
+                .set("mappedFileSizeCommitLog", "67108864"),
+        )
+    };
+    let (a, b) = (broker("adm-a"), broker("adm-b"));
+    let rows = wait_until(WAIT, || {
+        let rows = try_json(&["clusterList", "-n", &ns])?;
+        (rows.as_array()?.len() == 2).then_some(rows)
+    })
+    .expect("clusterList shows both brokers");
+    let addrs: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["addr"].as_str())
+        .collect();
+    assert_eq!(addrs, [a.broker_addr().as_str(), b.broker_addr().as_str()]);
+    let cluster = rows[0]["cluster"].as_str().unwrap().to_owned();
+
+    // -c reaches every master; the route then has both broker names.
+    let topic = unique_name("adm_two");
+    let r = json(&[
+        "updateTopic",
+        "-n",
+        &ns,
+        "-c",
+        &cluster,
+        "-t",
+        &topic,
+        "-r",
+        "2",
+        "-w",
+        "2",
+    ]);
+    assert_eq!(r["brokers"].as_array().unwrap().len(), 2, "{r}");
+    wait_until(WAIT, || {
+        let route = try_json(&["topicRoute", "-n", &ns, "-t", &topic])?;
+        (route["brokerDatas"].as_array()?.len() == 2).then_some(())
+    })
+    .expect("the route names both brokers");
+
+    let n = 12;
+    let mut p = node::spawn(
+        "produce.js",
+        &ns,
+        &[
+            "--topic",
+            &topic,
+            "--count",
+            &n.to_string(),
+            "--prefix",
+            "two",
+        ],
+    );
+    p.finish_ok(TIMEOUT);
+    let sent = check::sent(p.events());
+    check::assert_all_send_ok(&sent, n);
+    // Where ali-ons says each message went.
+    let mut per_broker: BTreeMap<String, i64> = BTreeMap::new();
+    for e in p.events_of("sent") {
+        *per_broker
+            .entry(e["brokerName"].as_str().unwrap_or("").to_owned())
+            .or_default() += 1;
+    }
+    let status = wait_until(WAIT, || {
+        let s = try_json(&["topicStatus", "-n", &ns, "-t", &topic])?;
+        let total: i64 = s["queues"]
+            .as_array()?
+            .iter()
+            .map(|q| i(&q["maxOffset"]))
+            .sum();
+        (total == n as i64).then_some(s)
+    })
+    .expect("topicStatus sums both brokers' queues to the messages sent");
+    let names: std::collections::BTreeSet<&str> = status["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|q| q["brokerName"].as_str())
+        .collect();
+    assert_eq!(names.into_iter().collect::<Vec<_>>(), ["adm-a", "adm-b"]);
+    let mut stored: BTreeMap<String, i64> = BTreeMap::new();
+    for q in status["queues"].as_array().unwrap() {
+        *stored
+            .entry(q["brokerName"].as_str().unwrap().to_owned())
+            .or_default() += i(&q["maxOffset"]);
+    }
+    stored.retain(|_, v| *v > 0);
+    assert_eq!(
+        stored, per_broker,
+        "per broker: topicStatus vs ali-ons's send results"
+    );
+
+    // Every message is found by its key, whichever broker holds it.
+    for s in &sent {
+        let found = wait_until(WAIT, || {
+            let f = try_json(&["queryMsgByKey", "-n", &ns, "-t", &topic, "-k", &s.key])?;
+            (f.as_array()?.len() == 1).then_some(f)
+        })
+        .unwrap_or_else(|| panic!("{} not found by key", s.key));
+        assert_eq!(found[0]["body"], s.body.as_str());
+        assert_eq!(found[0]["msgId"], s.msg_id.as_str());
+    }
+
+    // A consumer group spans both brokers: its progress merges them.
+    let group = unique_name("adm_two_g");
+    let mut c = node::spawn(
+        "consume.js",
+        &ns,
+        &[
+            "--group",
+            &group,
+            "--topic",
+            &topic,
+            "--count",
+            &n.to_string(),
+            "--linger-ms",
+            "300",
+        ],
+    );
+    c.finish_ok(TIMEOUT);
+    assert_eq!(check::received(c.events()).len(), n);
+    let p = wait_until(WAIT, || {
+        let p = try_json(&["consumerProgress", "-n", &ns, "-g", &group, "-t", &topic])?;
+        (i(&p["totalLag"]) == 0).then_some(p)
+    })
+    .expect("lag 0 on both brokers");
+    let brokers: std::collections::BTreeSet<&str> = p["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|q| q["brokerName"].as_str())
+        .collect();
+    assert_eq!(brokers.len(), 2, "{p}");
+    let total: i64 = p["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| i(&q["brokerOffset"]))
+        .sum();
+    assert_eq!(total, n as i64);
+}

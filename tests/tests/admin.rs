@@ -359,6 +359,8 @@ fn consumer_verbs_follow_real_ali_ons_clients() {
         .map(|q| i(&q["brokerOffset"]))
         .sum();
     assert_eq!(broker_total, n as i64, "{p}");
+    // It pulled n messages within the last minute: Java's one-minute consume TPS is above 0.
+    assert!(p["consumeTps"].as_f64().unwrap() > 0.0, "{p}");
     // Online: the broker computes the reset and tells the consumer (ali-ons ignores it).
     let r = json(&[
         "resetOffsetByTime",

@@ -62,6 +62,8 @@ pub struct Broker {
     plugin_admin: RwLock<Option<Arc<dyn PluginAdmin>>>,
     /// Parsed SQL92 filters, by (group, topic, type, expression).
     pub filters: crate::filter::FilterCache,
+    /// Messages pulled per topic and group over the last minute (GET_CONSUME_STATS's TPS).
+    pub group_get_nums: crate::processor::stats::GroupGetNums,
     /// Prometheus metrics, recorded only once the binary installs them (exporter on).
     metrics: OnceLock<Arc<wasmq_metrics::BrokerMetrics>>,
     /// Open client connections on every listener (see [`crate::metrics::CountConnections`]).
@@ -109,6 +111,7 @@ impl Broker {
             started_ms: crate::topics::now_ms(),
             plugin_admin: RwLock::new(None),
             filters: crate::filter::FilterCache::default(),
+            group_get_nums: crate::processor::stats::GroupGetNums::default(),
             metrics: OnceLock::new(),
             open_connections: AtomicU64::new(0),
         })

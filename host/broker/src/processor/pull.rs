@@ -96,6 +96,14 @@ pub async fn pull(b: Arc<Broker>, req: Request<PullMessageRequestHeader>) -> Rem
     if answer.code == ResponseCode::PullOffsetMoved && !b.is_slave() {
         offset_moved_event(&b, &h, answer.header.next_begin_offset).await;
     }
+    if !answer.messages.is_empty() {
+        b.group_get_nums.record(
+            &h.topic,
+            &h.consumer_group,
+            answer.messages.len() as u64,
+            super::stats::now_sec(),
+        );
+    }
     if let Some(m) = b.metrics() {
         m.observe_pull(started.elapsed().saturating_sub(held));
         if !answer.messages.is_empty() {

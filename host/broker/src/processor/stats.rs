@@ -21,6 +21,47 @@ use wasmq_remoting::Request;
 use crate::broker::Broker;
 use crate::clients::ClientChannel;
 
+/// Messages pulled per `topic@group` over the last minute (Java's `GROUP_GET_NUMS` stats item),
+/// for GET_CONSUME_STATS's `consumeTps`: 60 one-second buckets per key, stamped with their second
+/// so a stale bucket is reset on reuse. One short lock per pull that returns messages.
+#[derive(Debug, Default)]
+pub struct GroupGetNums {
+    windows: parking_lot::Mutex<std::collections::HashMap<String, [(u64, u64); 60]>>,
+}
+
+impl GroupGetNums {
+    /// Counts `n` messages pulled by `group` from `topic` at `now_sec` (seconds since the epoch).
+    pub fn record(&self, topic: &str, group: &str, n: u64, now_sec: u64) {
+        let mut w = self.windows.lock();
+        let buckets = w.entry(format!("{topic}@{group}")).or_insert([(0, 0); 60]);
+        if let Some(b) = buckets.get_mut((now_sec % 60) as usize) {
+            if b.0 != now_sec {
+                *b = (now_sec, 0);
+            }
+            b.1 += n;
+        }
+    }
+
+    /// Messages per second over the minute before `now_sec`.
+    pub fn tps(&self, topic: &str, group: &str, now_sec: u64) -> f64 {
+        let w = self.windows.lock();
+        let Some(buckets) = w.get(&format!("{topic}@{group}")) else {
+            return 0.0;
+        };
+        let total: u64 = buckets
+            .iter()
+            .filter(|(sec, _)| *sec + 60 > now_sec && *sec <= now_sec)
+            .map(|(_, n)| n)
+            .sum();
+        total as f64 / 60.0
+    }
+}
+
+/// Seconds since the epoch.
+pub fn now_sec() -> u64 {
+    u64::try_from(crate::topics::now_ms() / 1000).unwrap_or(0)
+}
+
 /// `{MQ:value, ...}` with fastjson's object keys (keys in fastjson's sorted field order).
 pub fn mq_map(broker_name: &str, entries: &[(String, i32, serde_json::Value)]) -> String {
     let mut out = String::from("{");
@@ -125,7 +166,8 @@ pub fn producer_connections(
 
 /// GET_CONSUME_STATS (208): broker and consumer offsets per queue of the group's topics (those it
 /// has offsets for, or the one asked). An unknown group gets an empty table, as from Java; the
-/// admin tool turns that into "no such consumer group". `consumeTps` is not measured (0.0).
+/// admin tool turns that into "no such consumer group". `consumeTps`: messages per second the
+/// group pulled over the last minute ([`GroupGetNums`]).
 pub fn consume_stats(b: &Broker, req: Request<GetConsumeStatsRequestHeader>) -> RemotingCommand {
     let h = req.header;
     let topics: BTreeSet<String> = match h.topic.filter(|t| !t.is_empty()) {
@@ -148,6 +190,8 @@ pub fn consume_stats(b: &Broker, req: Request<GetConsumeStatsRequestHeader>) -> 
         .map(|g| g.subscriptions.into_keys().collect())
         .filter(|s: &BTreeSet<String>| !s.is_empty());
     let mut entries = Vec::new();
+    let mut consume_tps = 0.0;
+    let now = now_sec();
     for topic in topics {
         let Some(cfg) = b.topics.get(&topic) else {
             continue;
@@ -155,6 +199,7 @@ pub fn consume_stats(b: &Broker, req: Request<GetConsumeStatsRequestHeader>) -> 
         if subscribed.as_ref().is_some_and(|s| !s.contains(&topic)) {
             continue;
         }
+        consume_tps += b.group_get_nums.tps(&topic, &h.consumer_group, now);
         for q in 0..cfg.read_queue_nums {
             let broker_offset = b.store.max_offset_in_queue(&topic, q).max(0);
             let consumer_offset = b
@@ -177,7 +222,8 @@ pub fn consume_stats(b: &Broker, req: Request<GetConsumeStatsRequestHeader>) -> 
         }
     }
     let body = format!(
-        "{{\"consumeTps\":0.0,\"offsetTable\":{}}}",
+        "{{\"consumeTps\":{},\"offsetTable\":{}}}",
+        json!(consume_tps),
         mq_map(&b.config.broker_name, &entries)
     );
     RemotingCommand::success().with_body(body)
@@ -261,6 +307,20 @@ pub fn reset_offset(b: &Broker, req: Request<ResetOffsetRequestHeader>) -> Remot
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn group_get_nums_is_a_one_minute_rate() {
+        let g = GroupGetNums::default();
+        g.record("T", "G", 30, 1000);
+        g.record("T", "G", 30, 1030);
+        assert_eq!(g.tps("T", "G", 1030), 1.0);
+        assert_eq!(g.tps("T", "other", 1030), 0.0);
+        // The first bucket leaves the window after 60 s; a reused slot starts again from 0.
+        assert_eq!(g.tps("T", "G", 1060), 0.5);
+        g.record("T", "G", 6, 1060);
+        assert_eq!(g.tps("T", "G", 1060), 0.6);
+        assert_eq!(g.tps("T", "G", 2000), 0.0);
+    }
 
     #[test]
     fn fastjson_object_keys() {

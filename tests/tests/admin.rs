@@ -253,10 +253,64 @@ fn topic_message_and_broker_verbs_show_what_ali_ons_sent() {
     ]);
     assert!(err.contains("no message at offset 9999"), "{err}");
 
+    // sendMessage to one queue: an ali-ons consumer receives it as sent, with both ids.
+    let r = json(&[
+        "sendMessage",
+        "-n",
+        &ns,
+        "-t",
+        &topic,
+        "-p",
+        "hello from admin",
+        "-k",
+        "admin-key",
+        "-c",
+        "TagZ",
+        "-b",
+        &broker_name,
+        "-i",
+        "2",
+    ]);
+    assert_eq!(
+        (i(&r["queueId"]), &r["brokerName"]),
+        (2, &Value::from(broker_name.as_str())),
+        "{r}"
+    );
+    let group = unique_name("adm_msgs_g");
+    let mut c = node::spawn(
+        "consume.js",
+        &ns,
+        &[
+            "--group",
+            &group,
+            "--topic",
+            &topic,
+            "--count",
+            &(n + 1).to_string(),
+            "--linger-ms",
+            "300",
+        ],
+    );
+    c.finish_ok(TIMEOUT);
+    let got = check::received(c.events());
+    assert_eq!(got.len(), n + 1, "{got:?}");
+    let m = got
+        .iter()
+        .find(|m| m.body == "hello from admin")
+        .unwrap_or_else(|| panic!("the admin's message was not received: {got:?}"));
+    assert_eq!(m.msg_id, r["offsetMsgId"].as_str().unwrap());
+    assert_eq!(
+        m.properties.get("UNIQ_KEY").map(String::as_str),
+        r["msgId"].as_str()
+    );
+    assert_eq!((m.queue_id, m.queue_offset), (2, i(&r["queueOffset"])));
+    assert_eq!(m.tags.as_deref(), Some("TagZ"));
+    assert_eq!(m.keys.as_deref(), Some("admin-key"));
+
     // brokerStatus and getBrokerConfig of the broker the messages went to.
     let st = json(&["brokerStatus", "-n", &ns, "-b", &addr]);
     let puts: i64 = st["msgPutTotalTodayNow"].as_str().unwrap().parse().unwrap();
-    assert!(puts >= n as i64, "{st}");
+    assert!(puts > n as i64, "{st}");
     let conf = json(&["getBrokerConfig", "-n", &ns, "-b", &addr]);
     assert_eq!(conf[addr.as_str()]["brokerName"], broker_name.as_str());
     assert_eq!(conf[addr.as_str()]["brokerClusterName"], cluster.as_str());

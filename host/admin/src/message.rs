@@ -336,10 +336,30 @@ impl Admin {
         msg_keys: Option<&str>,
         body: &[u8],
     ) -> Result<SendResult> {
+        self.send_message_to(topic, None, None, tags, msg_keys, body)
+            .await
+    }
+
+    /// [`Admin::send_message`], optionally to one broker (by name) and queue (mqadmin's
+    /// `sendMessage -b -i`).
+    pub async fn send_message_to(
+        &self,
+        topic: &str,
+        broker_name: Option<&str>,
+        queue_id: Option<i32>,
+        tags: Option<&str>,
+        msg_keys: Option<&str>,
+        body: &[u8],
+    ) -> Result<SendResult> {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let route = self.topic_route(topic).await?;
         let mut queues = Vec::new();
-        for q in route.queue_datas.iter().filter(|q| q.perm & 2 != 0) {
+        for q in route
+            .queue_datas
+            .iter()
+            .filter(|q| q.perm & 2 != 0)
+            .filter(|q| broker_name.is_none_or(|b| b == q.broker_name))
+        {
             let Some(addr) = route
                 .broker_datas
                 .iter()
@@ -348,13 +368,15 @@ impl Admin {
             else {
                 continue;
             };
-            for id in 0..q.write_queue_nums {
+            for id in (0..q.write_queue_nums).filter(|id| queue_id.is_none_or(|want| want == *id)) {
                 queues.push((q.broker_name.clone(), addr.to_owned(), id));
             }
         }
         if queues.is_empty() {
             return Err(AdminError::NoRoute {
-                topic: format!("{topic} (no writable queue on a live master)"),
+                topic: format!(
+                    "{topic} (no writable queue on a live master matching the broker and queue asked)"
+                ),
                 namesrv: self.namesrv.clone(),
             });
         }

@@ -17,6 +17,7 @@ mod plugins;
 mod producer_connection;
 mod query_msg;
 mod reset_offset;
+mod send_message;
 mod sub_group;
 mod time;
 mod topic_list;
@@ -128,6 +129,9 @@ pub enum Verb {
     /// Move a group's offsets on a topic back (or, forced, forth) to a point in time.
     #[command(name = "resetOffsetByTime")]
     ResetOffsetByTime(reset_offset::ResetOffsetArgs),
+    /// Send one test message (SEND_MESSAGE_V2) to a topic.
+    #[command(name = "sendMessage")]
+    SendMessage(send_message::SendMessageArgs),
     /// A broker's settings (GET_BROKER_CONFIG).
     #[command(name = "getBrokerConfig")]
     GetBrokerConfig(broker_config::GetBrokerConfigArgs),
@@ -163,6 +167,7 @@ pub fn run(args: AdminArgs) -> anyhow::Result<()> {
             Verb::QueryMsgByKey(a) => query_msg::by_key(a).await,
             Verb::QueryMsgByOffset(a) => query_msg::by_offset(a).await,
             Verb::ResetOffsetByTime(a) => reset_offset::run(a).await,
+            Verb::SendMessage(a) => send_message::run(a).await,
             Verb::GetBrokerConfig(a) => broker_config::run(a).await,
             Verb::UpdateBrokerConfig(a) => update_broker_config::run(a).await,
             Verb::Plugins(a) => plugins::run(a).await,

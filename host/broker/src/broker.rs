@@ -148,7 +148,7 @@ impl Broker {
 
     /// True for a slave.
     pub fn is_slave(&self) -> bool {
-        self.config.broker_role == crate::config::BrokerRole::Slave
+        self.config.load().broker_role == crate::config::BrokerRole::Slave
     }
 
     /// Persists topics, groups and offsets.

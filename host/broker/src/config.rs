@@ -275,15 +275,17 @@ mod tests {
     }
 }
 
-/// The broker's settings as the processors read them (`b.config.x`), changeable at run time by
-/// UPDATE_BROKER_CONFIG (25) for the keys in [`RUNTIME_KEYS`].
+/// The broker's settings as the processors read them (`b.config.load().x`), changeable at run time
+/// by UPDATE_BROKER_CONFIG (25) for the keys in [`RUNTIME_KEYS`].
 ///
-/// Reads are lock-light: a read lock held only to copy a `&'static` reference. An update builds a
-/// new `BrokerConfig` and leaks it (`Box::leak`, a few hundred bytes per admin update), so every
-/// reference a reader took stays valid without `unsafe` or per-read reference counting.
+/// Reads take no lock: [`arc_swap::ArcSwap`] hands out the current `Arc<BrokerConfig>` (a guard
+/// that costs a few atomic operations on a per-thread slot, no shared counter). An update builds a
+/// whole new `BrokerConfig` and swaps it in; readers holding the old one keep a consistent view
+/// until they drop it. Updates are serialized by their own mutex, never taken by readers.
 #[derive(Debug)]
 pub struct LiveConfig {
-    current: parking_lot::RwLock<&'static BrokerConfig>,
+    current: arc_swap::ArcSwap<BrokerConfig>,
+    updates: parking_lot::Mutex<()>,
 }
 
 /// Keys UPDATE_BROKER_CONFIG applies at once: each is read from `b.config` on every use.
@@ -350,20 +352,21 @@ impl LiveConfig {
     /// Starts from `config`.
     pub fn new(config: BrokerConfig) -> Self {
         LiveConfig {
-            current: parking_lot::RwLock::new(Box::leak(Box::new(config))),
+            current: arc_swap::ArcSwap::from_pointee(config),
+            updates: parking_lot::Mutex::new(()),
         }
     }
 
-    /// The settings now.
-    pub fn get(&self) -> &'static BrokerConfig {
-        *self.current.read()
+    /// The settings now. Hold the guard for one request at most: it pins this version.
+    pub fn load(&self) -> arc_swap::Guard<std::sync::Arc<BrokerConfig>> {
+        self.current.load()
     }
 
     /// Applies `key=value` pairs all or nothing; returns the keys whose value changed.
     pub fn update(&self, changes: &[(String, String)]) -> Result<Vec<String>, ConfigUpdateError> {
-        let mut guard = self.current.write();
-        let serde_json::Value::Object(mut map) =
-            serde_json::to_value(*guard).map_err(|e| ConfigUpdateError::Unknown(e.to_string()))?
+        let _serialized = self.updates.lock();
+        let serde_json::Value::Object(mut map) = serde_json::to_value(&**self.current.load())
+            .map_err(|e| ConfigUpdateError::Unknown(e.to_string()))?
         else {
             return Err(ConfigUpdateError::Unknown("config is not a map".into()));
         };
@@ -410,22 +413,14 @@ impl LiveConfig {
                     cause: e.to_string(),
                 }
             })?;
-        *guard = Box::leak(Box::new(next));
+        self.current.store(std::sync::Arc::new(next));
         Ok(changed)
-    }
-}
-
-impl std::ops::Deref for LiveConfig {
-    type Target = BrokerConfig;
-
-    fn deref(&self) -> &BrokerConfig {
-        self.get()
     }
 }
 
 impl Serialize for LiveConfig {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.get().serialize(s)
+        self.current.load().serialize(s)
     }
 }
 
@@ -436,7 +431,7 @@ mod live_tests {
     #[test]
     fn runtime_keys_change_and_others_are_refused_by_name() {
         let live = LiveConfig::new(BrokerConfig::default());
-        let before: &BrokerConfig = &live;
+        let before = arc_swap::Guard::into_inner(live.load());
         let changed = live
             .update(&[
                 ("enablePropertyFilter".into(), "true".into()),
@@ -445,9 +440,9 @@ mod live_tests {
             ])
             .unwrap();
         assert_eq!(changed.len(), 3);
-        assert!(live.enable_property_filter);
-        assert_eq!(live.max_transfer_count_on_message_in_memory, 7);
-        assert_eq!(live.region_id, "R");
+        assert!(live.load().enable_property_filter);
+        assert_eq!(live.load().max_transfer_count_on_message_in_memory, 7);
+        assert_eq!(live.load().region_id, "R");
         // A reference taken before the update still reads the old values.
         assert!(!before.enable_property_filter);
 
@@ -477,6 +472,6 @@ mod live_tests {
             ("shortPollingTimeMills".into(), "-1".into()),
         ]);
         assert!(e.is_err());
-        assert!(live.trace_on);
+        assert!(live.load().trace_on);
     }
 }

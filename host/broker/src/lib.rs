@@ -195,7 +195,7 @@ pub async fn start_with_hooks(
     tasks.extend(schedule::spawn(&broker, &stop_rx));
     tasks.push(transactions::spawn(&broker, &stop_rx));
     tracing::info!(addr = %broker.broker_addr, listen = %local_addr,
-        name = %broker.config.broker_name, cluster = %broker.config.broker_cluster_name, "broker started");
+        name = %broker.config.load().broker_name, cluster = %broker.config.load().broker_cluster_name, "broker started");
     Ok(BrokerHandle {
         broker,
         servers,
@@ -228,7 +228,8 @@ fn spawn_offset_flush(
     mut stop: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let period = Duration::from_millis(b.config.persist_consumer_offset_interval.max(100));
+        let period =
+            Duration::from_millis(b.config.load().persist_consumer_offset_interval.max(100));
         loop {
             tokio::select! {
                 _ = stop.changed() => return,
@@ -249,7 +250,7 @@ fn spawn_client_expiry(
     mut stop: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let timeout = Duration::from_millis(b.config.channel_expired_timeout);
+        let timeout = Duration::from_millis(b.config.load().channel_expired_timeout);
         let scan = CLIENT_SCAN_INTERVAL
             .min(timeout / 2)
             .max(Duration::from_millis(10));

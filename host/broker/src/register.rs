@@ -16,12 +16,12 @@ use crate::broker::Broker;
 
 /// Registers with every name server in parallel; failures are logged.
 pub async fn register_all(b: &Broker, client: &RemotingClient) {
-    let addrs = b.config.namesrv_addrs();
+    let addrs = b.config.load().namesrv_addrs();
     if addrs.is_empty() {
         return;
     }
     let mut wrapper = b.topics.snapshot();
-    let perm = b.config.broker_permission;
+    let perm = b.config.load().broker_permission;
     if perm & PERM_READ == 0 || perm & PERM_WRITE == 0 {
         // A broker with reduced permission advertises it on every topic (Java registerBrokerAll).
         for t in wrapper.topic_config_table.values_mut() {
@@ -41,19 +41,19 @@ pub async fn register_all(b: &Broker, client: &RemotingClient) {
     };
     let crc = (crc32fast::hash(&json) & 0x7FFF_FFFF) as i32;
     let header = RegisterBrokerRequestHeader {
-        broker_name: b.config.broker_name.clone(),
+        broker_name: b.config.load().broker_name.clone(),
         broker_addr: b.broker_addr.clone(),
-        cluster_name: b.config.broker_cluster_name.clone(),
+        cluster_name: b.config.load().broker_cluster_name.clone(),
         ha_server_addr: format!(
             "{}:{}",
-            b.config.ha_ip(),
+            b.config.load().ha_ip(),
             b.store_host.port().wrapping_add(1)
         ),
-        broker_id: b.config.broker_id,
+        broker_id: b.config.load().broker_id,
         compressed: Some(false),
         body_crc32: Some(crc),
     };
-    let timeout = Duration::from_millis(b.config.register_broker_timeout_mills);
+    let timeout = Duration::from_millis(b.config.load().register_broker_timeout_mills);
     let calls = addrs.into_iter().map(|addr| {
         let cmd = RemotingCommand::request_with_header(RequestCode::RegisterBroker, 0, &header)
             .with_body(json.clone());
@@ -77,13 +77,13 @@ pub async fn register_all(b: &Broker, client: &RemotingClient) {
 /// Unregisters from every name server (shutdown).
 pub async fn unregister_all(b: &Broker, client: &RemotingClient) {
     let header = UnregisterBrokerRequestHeader {
-        broker_name: b.config.broker_name.clone(),
+        broker_name: b.config.load().broker_name.clone(),
         broker_addr: b.broker_addr.clone(),
-        cluster_name: b.config.broker_cluster_name.clone(),
-        broker_id: b.config.broker_id,
+        cluster_name: b.config.load().broker_cluster_name.clone(),
+        broker_id: b.config.load().broker_id,
     };
-    let timeout = Duration::from_millis(b.config.register_broker_timeout_mills);
-    let calls = b.config.namesrv_addrs().into_iter().map(|addr| {
+    let timeout = Duration::from_millis(b.config.load().register_broker_timeout_mills);
+    let calls = b.config.load().namesrv_addrs().into_iter().map(|addr| {
         let cmd = RemotingCommand::request_with_header(RequestCode::UnregisterBroker, 0, &header);
         let client = client.clone();
         async move {
@@ -103,7 +103,7 @@ pub fn spawn(
     mut stop: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let period = Duration::from_millis(b.config.register_period_ms());
+        let period = Duration::from_millis(b.config.load().register_period_ms());
         loop {
             tokio::select! {
                 _ = stop.changed() => return,

@@ -113,7 +113,7 @@ pub async fn write_op(b: &Broker, half_queue_offset: i64) -> Result<(), StoreErr
 pub fn spawn(b: &Arc<Broker>, stop: &watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
     let (b, mut stop) = (Arc::clone(b), stop.clone());
     tokio::spawn(async move {
-        let period = Duration::from_millis(b.config.transaction_check_interval.max(100));
+        let period = Duration::from_millis(b.config.load().transaction_check_interval.max(100));
         loop {
             tokio::select! {
                 _ = stop.changed() => return,
@@ -172,7 +172,7 @@ async fn check_half(b: &Broker, bytes: &Bytes) -> Result<bool, StoreError> {
     let immunity_ms = props
         .get(keys::CHECK_IMMUNITY_TIME_IN_SECONDS)
         .and_then(|s| s.parse::<i64>().ok())
-        .map_or(b.config.transaction_time_out, |s| s * 1000);
+        .map_or(b.config.load().transaction_time_out, |s| s * 1000);
     let age = now_ms() - rec.store_timestamp;
     if age < immunity_ms {
         return Ok(false);
@@ -181,8 +181,8 @@ async fn check_half(b: &Broker, bytes: &Bytes) -> Result<bool, StoreError> {
         .get(keys::TRANSACTION_CHECK_TIMES)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let reserved_ms = i64::from(b.config.file_reserved_time) * 3_600_000;
-    if checks >= b.config.transaction_check_max || age > reserved_ms {
+    let reserved_ms = i64::from(b.config.load().file_reserved_time) * 3_600_000;
+    if checks >= b.config.load().transaction_check_max || age > reserved_ms {
         if let Err(e) =
             b.topics
                 .get_or_create(TRANS_CHECK_MAX_TIME_TOPIC, 1, PERM_READ | PERM_WRITE)

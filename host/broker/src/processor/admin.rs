@@ -34,7 +34,7 @@ pub fn create_topic(b: &Broker, req: Request<CreateTopicRequestHeader>) -> Remot
     if let Some(problem) = topic_name_problem(&h.topic) {
         return RemotingCommand::error(ResponseCode::SystemError, problem);
     }
-    if h.topic == b.config.broker_cluster_name
+    if h.topic == b.config.load().broker_cluster_name
         || h.topic == TBW102
         || NOT_SENDABLE.contains(&h.topic.as_str())
     {
@@ -214,7 +214,7 @@ pub fn runtime_info(b: &Broker, _req: Request<NoHeader>) -> RemotingCommand {
     put("pullHeldCount", b.holds.held().to_string());
     put("consumerGroupCount", consumers.to_string());
     put("producerGroupCount", producers.to_string());
-    put("brokerRole", format!("{:?}", b.config.broker_role));
+    put("brokerRole", format!("{:?}", b.config.load().broker_role));
     // Java's key: the commit-log partition's used fraction; -1 when it cannot be measured.
     put(
         "commitLogDiskRatio",

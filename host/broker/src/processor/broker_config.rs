@@ -43,7 +43,7 @@ pub fn update(b: &Broker, req: Request<NoHeader>) -> RemotingCommand {
                 match key.as_str() {
                     "autoCreateSubscriptionGroup" => {
                         b.groups
-                            .set_auto_create(b.config.auto_create_subscription_group);
+                            .set_auto_create(b.config.load().auto_create_subscription_group);
                     }
                     "brokerPermission" => b.topics.signal_changed(),
                     _ => {}

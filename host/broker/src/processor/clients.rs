@@ -44,7 +44,7 @@ pub fn heartbeat(b: &Broker, req: Request<NoHeader>) -> RemotingCommand {
         let notify = group
             .as_ref()
             .is_none_or(|g| g.notify_consumer_ids_changed_enable)
-            && b.config.notify_consumer_ids_changed_enable;
+            && b.config.load().notify_consumer_ids_changed_enable;
         if let Some(g) = &group {
             let retry = retry_topic(&c.group_name);
             if let Err(e) =
@@ -83,7 +83,7 @@ pub fn unregister(b: &Broker, req: Request<UnregisterClientRequestHeader>) -> Re
                 .groups
                 .get(g)
                 .is_none_or(|c| c.notify_consumer_ids_changed_enable);
-            if notify && b.config.notify_consumer_ids_changed_enable {
+            if notify && b.config.load().notify_consumer_ids_changed_enable {
                 b.clients.notify_ids_changed(g);
             }
         }
@@ -128,7 +128,7 @@ pub fn check_client_config(b: &Broker, req: Request<NoHeader>) -> RemotingComman
     if wasmq_filter::is_tag_type(expression_type) {
         return RemotingCommand::success();
     }
-    if !b.config.enable_property_filter {
+    if !b.config.load().enable_property_filter {
         return RemotingCommand::error(
             ResponseCode::SystemError,
             "The broker does not support consumer to filter message by SQL92",

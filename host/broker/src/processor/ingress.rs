@@ -175,9 +175,9 @@ pub(crate) async fn send_through_hooks(
             },
         );
         r.ext_fields
-            .insert(keys::MSG_REGION, b.config.region_id.clone());
+            .insert(keys::MSG_REGION, b.config.load().region_id.clone());
         r.ext_fields
-            .insert(keys::TRACE_ON, b.config.trace_on.to_string());
+            .insert(keys::TRACE_ON, b.config.load().trace_on.to_string());
         return r;
     };
     let combined = PutResult {

@@ -44,15 +44,15 @@ pub async fn pull(b: Arc<Broker>, req: Request<PullMessageRequestHeader>) -> Rem
     let first = read(&b, &h, &filter);
     let suspend = h.sys_flag & FLAG_SUSPEND != 0;
     let answer = if first.code == ResponseCode::PullNotFound && suspend {
-        let hold_ms = if b.config.long_polling_enable {
+        let hold_ms = if b.config.load().long_polling_enable {
             u64::try_from(h.suspend_timeout_millis.unwrap_or(15_000)).unwrap_or(0)
         } else {
-            b.config.short_polling_time_mills
+            b.config.load().short_polling_time_mills
         };
-        let recheck = if b.config.long_polling_enable {
+        let recheck = if b.config.load().long_polling_enable {
             LONG_POLLING_RECHECK
         } else {
-            Duration::from_millis(b.config.short_polling_time_mills.max(1))
+            Duration::from_millis(b.config.load().short_polling_time_mills.max(1))
         };
         let hold_started = Instant::now();
         let deadline = tokio::time::Instant::now() + Duration::from_millis(hold_ms);
@@ -118,7 +118,7 @@ pub async fn pull(b: Arc<Broker>, req: Request<PullMessageRequestHeader>) -> Rem
 async fn offset_moved_event(b: &Broker, h: &PullMessageRequestHeader, offset_new: i64) {
     let event = serde_json::json!({
         "consumerGroup": h.consumer_group,
-        "messageQueue": {"brokerName": b.config.broker_name, "queueId": h.queue_id, "topic": h.topic},
+        "messageQueue": {"brokerName": b.config.load().broker_name, "queueId": h.queue_id, "topic": h.topic},
         "offsetRequest": h.queue_offset,
         "offsetNew": offset_new,
     });
@@ -147,7 +147,7 @@ async fn offset_moved_event(b: &Broker, h: &PullMessageRequestHeader, offset_new
 /// Pre-checks (in Java's order) and the tag filter to apply.
 fn prepare(b: &Broker, h: &PullMessageRequestHeader) -> Result<PullFilter, Refusal> {
     let err = |code, remark: String| Err(Refusal::new(code, remark));
-    if b.config.broker_permission & PERM_READ == 0 {
+    if b.config.load().broker_permission & PERM_READ == 0 {
         return err(
             ResponseCode::NoPermission,
             format!("the broker[{}] pulling message is forbidden", b.broker_addr),
@@ -250,7 +250,7 @@ fn pull_filter(
     if wasmq_filter::is_tag_type(expression_type) {
         return Ok(None);
     }
-    if !b.config.enable_property_filter {
+    if !b.config.load().enable_property_filter {
         return Err(Refusal::new(
             ResponseCode::SystemError,
             "The broker does not support consumer to filter message by SQL92",
@@ -292,9 +292,13 @@ impl PullAnswer {
 
 /// Reads from the store and maps the status (doc 2.4).
 fn read(b: &Broker, h: &PullMessageRequestHeader, filter: &PullFilter) -> PullAnswer {
-    let max = h
-        .max_msg_nums
-        .clamp(1, b.config.max_transfer_count_on_message_in_memory.max(1));
+    let max = h.max_msg_nums.clamp(
+        1,
+        b.config
+            .load()
+            .max_transfer_count_on_message_in_memory
+            .max(1),
+    );
     let r: GetMessageResult =
         b.store
             .get_messages(&h.topic, h.queue_id, h.queue_offset, max, &|code| {

@@ -147,8 +147,8 @@ async fn reply(
     }
     .with_header(&header);
     resp.ext_fields
-        .insert(keys::MSG_REGION, b.config.region_id.clone());
+        .insert(keys::MSG_REGION, b.config.load().region_id.clone());
     resp.ext_fields
-        .insert(keys::TRACE_ON, b.config.trace_on.to_string());
+        .insert(keys::TRACE_ON, b.config.load().trace_on.to_string());
     resp
 }

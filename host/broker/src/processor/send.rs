@@ -168,7 +168,7 @@ pub async fn send(
     };
     let mut props = decode_properties(&h.properties);
     let half = prop(&props, keys::TRAN_MSG).is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    if half && b.config.reject_transaction_message {
+    if half && b.config.load().reject_transaction_message {
         return refuse(
             ResponseCode::NoPermission,
             format!(
@@ -187,7 +187,11 @@ pub async fn send(
     }
     let wait_store_ok = prop(&props, keys::WAIT) != Some("false");
     props.retain(|(k, _)| k != keys::WAIT && !(target.dead_letter && k == keys::DELAY));
-    set_prop(&mut props, keys::CLUSTER, &b.config.broker_cluster_name);
+    set_prop(
+        &mut props,
+        keys::CLUSTER,
+        &b.config.load().broker_cluster_name,
+    );
     if h.batch && h.topic.starts_with(RETRY_PREFIX) {
         return refuse(
             ResponseCode::MessageIllegal,
@@ -262,12 +266,12 @@ pub async fn send(
 
 /// Java's `msgCheck` + `handleRetryAndDLQ`: the topic (created if allowed) and the queue.
 pub(crate) fn check(b: &Broker, h: &mut SendRequest, version: i32) -> Result<Target, Refusal> {
-    if crate::topics::now_ms() < b.config.start_accept_send_request_time_stamp {
+    if crate::topics::now_ms() < b.config.load().start_accept_send_request_time_stamp {
         return Err(refuse(
             ResponseCode::SystemError,
             format!(
                 "broker unable to service, until {}",
-                b.config.start_accept_send_request_time_stamp
+                b.config.load().start_accept_send_request_time_stamp
             ),
         ));
     }
@@ -287,12 +291,12 @@ pub(crate) fn check(b: &Broker, h: &mut SendRequest, version: i32) -> Result<Tar
         ));
     }
     let topic = lookup_topic(b, h)?;
-    if b.config.broker_permission & PERM_WRITE == 0 && topic.order {
+    if b.config.load().broker_permission & PERM_WRITE == 0 && topic.order {
         return Err(refuse(
             ResponseCode::NoPermission,
             format!(
                 "the broker[{}] sending message is forbidden",
-                b.config.broker_name
+                b.config.load().broker_name
             ),
         ));
     }
@@ -473,7 +477,9 @@ pub(crate) fn respond(
         PutStatus::FlushDiskTimeout => ResponseCode::FlushDiskTimeout,
         // A SYNC_MASTER waits for a slave; this broker has no replication, so (as Java with no
         // slave connected) the message is stored and the status says the slave is missing.
-        PutStatus::PutOk if wait_store_ok && b.config.broker_role == BrokerRole::SyncMaster => {
+        PutStatus::PutOk
+            if wait_store_ok && b.config.load().broker_role == BrokerRole::SyncMaster =>
+        {
             ResponseCode::SlaveNotAvailable
         }
         PutStatus::PutOk => ResponseCode::Success,
@@ -492,9 +498,9 @@ pub(crate) fn respond(
     };
     let mut resp = RemotingCommand::response(code, None).with_header(&header);
     resp.ext_fields
-        .insert(keys::MSG_REGION, b.config.region_id.clone());
+        .insert(keys::MSG_REGION, b.config.load().region_id.clone());
     resp.ext_fields
-        .insert(keys::TRACE_ON, b.config.trace_on.to_string());
+        .insert(keys::TRACE_ON, b.config.load().trace_on.to_string());
     resp
 }
 

@@ -39,7 +39,7 @@ pub async fn send_back(
         }
         Err(e) => return err(ResponseCode::SystemError, e.to_string()),
     };
-    if b.config.broker_permission & PERM_WRITE == 0 {
+    if b.config.load().broker_permission & PERM_WRITE == 0 {
         return err(
             ResponseCode::NoPermission,
             format!("the broker[{}] sending message is forbidden", b.broker_addr),

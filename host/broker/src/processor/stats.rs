@@ -111,7 +111,7 @@ pub fn topic_stats(b: &Broker, req: Request<TopicRequestHeader>) -> RemotingComm
         .collect();
     let body = format!(
         "{{\"offsetTable\":{}}}",
-        mq_map(&b.config.broker_name, &entries)
+        mq_map(&b.config.load().broker_name, &entries)
     );
     RemotingCommand::success().with_body(body)
 }
@@ -224,7 +224,7 @@ pub fn consume_stats(b: &Broker, req: Request<GetConsumeStatsRequestHeader>) -> 
     let body = format!(
         "{{\"consumeTps\":{},\"offsetTable\":{}}}",
         json!(consume_tps),
-        mq_map(&b.config.broker_name, &entries)
+        mq_map(&b.config.load().broker_name, &entries)
     );
     RemotingCommand::success().with_body(body)
 }
@@ -282,7 +282,7 @@ pub fn reset_offset(b: &Broker, req: Request<ResetOffsetRequestHeader>) -> Remot
     }
     let body = format!(
         "{{\"offsetTable\":{}}}",
-        mq_map(&b.config.broker_name, &entries)
+        mq_map(&b.config.load().broker_name, &entries)
     );
     let Some(group) = b.clients.consumer_group(&h.group) else {
         return RemotingCommand::error(

@@ -24,6 +24,7 @@ pub fn dist() -> &'static Path {
             "key-router",
             "route-policy",
             "retention-policy",
+            "sql92-filter",
             "fixture-trap",
             "fixture-spin",
             "fixture-memory-hog",

@@ -64,6 +64,8 @@ pub struct Broker {
     pub filters: crate::filter::FilterCache,
     /// Messages pulled per topic and group over the last minute (GET_CONSUME_STATS's TPS).
     pub group_get_nums: crate::processor::stats::GroupGetNums,
+    /// Broker-wide put and get rates (runtime info's putTps / getTransferedTps).
+    pub throughput: crate::throughput::Throughput,
     /// Prometheus metrics, recorded only once the binary installs them (exporter on).
     metrics: OnceLock<Arc<wasmq_metrics::BrokerMetrics>>,
     /// Open client connections on every listener (see [`crate::metrics::CountConnections`]).
@@ -112,6 +114,7 @@ impl Broker {
             plugin_admin: RwLock::new(None),
             filters: crate::filter::FilterCache::default(),
             group_get_nums: crate::processor::stats::GroupGetNums::default(),
+            throughput: crate::throughput::Throughput::default(),
             metrics: OnceLock::new(),
             open_connections: AtomicU64::new(0),
         })

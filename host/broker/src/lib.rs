@@ -34,6 +34,7 @@ pub mod processor;
 pub mod register;
 pub mod requeue;
 pub mod schedule;
+pub mod throughput;
 pub mod topics;
 pub mod transactions;
 
@@ -191,6 +192,7 @@ pub async fn start_with_hooks(
         register::spawn(Arc::clone(&broker), client.clone(), stop_rx.clone()),
         spawn_offset_flush(Arc::clone(&broker), stop_rx.clone()),
         spawn_client_expiry(Arc::clone(&broker), stop_rx.clone()),
+        spawn_throughput_sampler(Arc::clone(&broker), stop_rx.clone()),
     ];
     tasks.extend(schedule::spawn(&broker, &stop_rx));
     tasks.push(transactions::spawn(&broker, &stop_rx));
@@ -240,6 +242,26 @@ fn spawn_offset_flush(
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => tracing::error!(cause = %e, "cannot persist consumerOffset.json"),
                 Err(e) => tracing::error!(cause = %e, "offset flush task failed"),
+            }
+        }
+    })
+}
+
+/// Samples the put and get totals once a second for runtime info's rates.
+fn spawn_throughput_sampler(
+    b: Arc<Broker>,
+    mut stop: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = stop.changed() => return,
+                at = tick.tick() => {
+                    let put = b.store.runtime_stats().put_message_times_total;
+                    b.throughput.sample(put, at.into_std());
+                }
             }
         }
     })

@@ -256,6 +256,17 @@ async fn a_full_disk_refuses_sends_with_14_while_pulls_work() {
         .parse()
         .unwrap();
     assert!(oldest > 1_600_000_000_000, "{oldest}");
+    // The one pull above handed out one message; rates come as Java's "10s 60s 600s".
+    assert_eq!(t["table"]["msgGetTotalTodayNow"], "1");
+    for key in ["putTps", "getTransferedTps"] {
+        let rates: Vec<f64> = t["table"][key]
+            .as_str()
+            .unwrap()
+            .split(' ')
+            .map(|r| r.parse().unwrap())
+            .collect();
+        assert_eq!(rates.len(), 3, "{key}: {rates:?}");
+    }
 
     disk.set(Some(0.50));
     assert!(!store.clean_now().disk_full);

@@ -192,6 +192,10 @@ pub fn runtime_info(b: &Broker, _req: Request<NoHeader>) -> RemotingCommand {
     put("bootTimestamp", b.started_ms.to_string());
     put("runtime", format!("{} s", b.started.elapsed().as_secs()));
     put("msgPutTotalTodayNow", s.put_message_times_total.to_string());
+    put("msgGetTotalTodayNow", b.throughput.got_total().to_string());
+    let (put_tps, get_tps) = b.throughput.java_tps();
+    put("putTps", put_tps);
+    put("getTransferedTps", get_tps);
     put("putMessageSizeTotal", s.put_message_size_total.to_string());
     put(
         "putMessageFailedTimes",

@@ -97,6 +97,7 @@ pub async fn pull(b: Arc<Broker>, req: Request<PullMessageRequestHeader>) -> Rem
         offset_moved_event(&b, &h, answer.header.next_begin_offset).await;
     }
     if !answer.messages.is_empty() {
+        b.throughput.record_got(answer.messages.len() as u64);
         b.group_get_nums.record(
             &h.topic,
             &h.consumer_group,

@@ -34,12 +34,21 @@ pub fn table(rows: &[BrokerRow]) -> String {
             r.broker_id,
             r.addr,
             r.version,
-            get("putTps"),
-            get("getTransferedTps"),
+            first_rate(get("putTps")),
+            first_rate(get("getTransferedTps")),
             space(get("commitLogDiskRatio")),
         ));
     }
     out
+}
+
+/// The 10-second rate of Java's "10s 60s 600s" triple, as mqadmin prints it (`%.2f`).
+fn first_rate(rates: &str) -> String {
+    rates
+        .split(' ')
+        .next()
+        .and_then(|r| r.parse::<f64>().ok())
+        .map_or_else(|| rates.to_owned(), |r| format!("{r:.2}"))
 }
 
 /// The disk-used ratio as mqadmin prints it (`%.4f`).
@@ -47,4 +56,16 @@ fn space(ratio: &str) -> String {
     ratio
         .parse::<f64>()
         .map_or_else(|_| ratio.to_owned(), |r| format!("{r:.4}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_and_space_as_mqadmin_prints_them() {
+        assert_eq!(first_rate("12.345 6.00 1.00"), "12.35");
+        assert_eq!(first_rate("-"), "-");
+        assert_eq!(space("0.5"), "0.5000");
+    }
 }

@@ -245,7 +245,7 @@ fn apply_update(m: &mut OwnedMessage, u: types::MessageUpdate) {
         m.properties = p;
     }
     if let Some(b) = u.body {
-        m.body = b;
+        m.body = b.into();
     }
 }
 

@@ -274,6 +274,8 @@ pub(crate) struct BindingRuntime {
     label: Arc<str>,
     pool: Mutex<Vec<PluginInstance>>,
     backoff: Mutex<Backoff>,
+    /// Set while `backoff` holds failures: a healthy binding's calls never take its lock.
+    failing: AtomicBool,
 }
 
 impl std::fmt::Debug for BindingRuntime {
@@ -334,6 +336,7 @@ impl BindingRuntime {
             runtime,
             pool: Mutex::new(Vec::new()),
             backoff: Mutex::new(Backoff::default()),
+            failing: AtomicBool::new(false),
         };
         let first = binding
             .instantiate()
@@ -460,7 +463,9 @@ impl BindingRuntime {
         messages: usize,
         f: impl FnOnce(&mut PluginInstance) -> wasmtime::Result<Result<R, types::PluginError>>,
     ) -> Result<R, CallError> {
-        if let Some(until) = self.backoff.lock().until
+        let failing = self.failing.load(Ordering::Acquire);
+        if failing
+            && let Some(until) = self.backoff.lock().until
             && Instant::now() < until
         {
             BindingCells::add(&self.cells.skipped, 1);
@@ -470,10 +475,16 @@ impl BindingRuntime {
             });
         }
         let result = self.call_once(messages, f);
-        let mut backoff = self.backoff.lock();
         match &result {
-            Ok(_) => *backoff = Backoff::default(),
+            // Re-read: another thread's call may have failed meanwhile; a success resets it.
+            Ok(_) if !self.failing.load(Ordering::Acquire) => {}
+            Ok(_) => {
+                *self.backoff.lock() = Backoff::default();
+                self.failing.store(false, Ordering::Release);
+            }
             Err(_) => {
+                let mut backoff = self.backoff.lock();
+                self.failing.store(true, Ordering::Release);
                 backoff.consecutive += 1;
                 if backoff.consecutive >= BACKOFF_AFTER {
                     let doublings = (backoff.consecutive - BACKOFF_AFTER).min(7);

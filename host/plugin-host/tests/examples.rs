@@ -136,11 +136,11 @@ fn pii_redaction_rewrites_body_and_properties() {
     ];
     let out = host.ingress("t", &mut batch);
     assert!(out.all_kept());
-    assert_eq!(batch[0].body, b"contact [redacted] now");
+    assert_eq!(&batch[0].body[..], b"contact [redacted] now");
     assert_eq!(batch[0].property("phone"), Some("[redacted]"));
     assert_eq!(batch[0].property("k"), Some("v"));
     assert_eq!(batch[0].tags, "A");
-    assert_eq!(batch[1].body, b"nothing to hide");
+    assert_eq!(&batch[1].body[..], b"nothing to hide");
     let m = &host.metrics()[0];
     assert_eq!(
         m.counters.get("redacted_messages"),
@@ -196,7 +196,7 @@ fn routers_pick_queues_topics_and_add_audit_copies() {
         (
             batch[2].topic.as_str(),
             batch[2].copy_of,
-            batch[2].body.as_slice()
+            &batch[2].body[..]
         ),
         ("audit", Some(0), &b"e1"[..])
     );
@@ -233,11 +233,11 @@ fn ingress_runs_filter_then_transform_then_router() {
     let out = host.ingress("t", &mut batch);
     assert_eq!(out.verdicts, vec![Verdict::Keep, Verdict::Discarded]);
     assert_eq!(
-        (batch[0].topic.as_str(), batch[0].body.as_slice()),
+        (batch[0].topic.as_str(), &batch[0].body[..]),
         ("t-eu", &b"***"[..])
     );
     assert_eq!(
-        (batch[1].topic.as_str(), batch[1].body.as_slice()),
+        (batch[1].topic.as_str(), &batch[1].body[..]),
         ("t", &b"a@b.com"[..]),
         "discarded messages skip later stages"
     );

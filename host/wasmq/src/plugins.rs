@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use wasmq_broker::hooks::{
     ConsumedMessage, IngressMessage, IngressVerdict, MessageHooks, PluginAdmin,
@@ -47,15 +46,17 @@ impl MessageHooks for PluginMessageHooks {
     }
 
     fn ingress(&self, topic: &str, batch: &mut Vec<IngressMessage>) -> Vec<IngressVerdict> {
-        let mut owned: Vec<OwnedMessage> = batch
-            .iter()
+        // Moved, never copied: the strings change hands and the body (a `Bytes`) is shared, so a
+        // plugin that does not read bodies costs no body copy either way.
+        let mut owned: Vec<OwnedMessage> = std::mem::take(batch)
+            .into_iter()
             .map(|m| OwnedMessage {
-                topic: m.topic.clone(),
+                topic: m.topic,
                 queue_id: m.queue_id,
-                tags: m.tags.clone(),
-                keys: m.keys.clone(),
-                properties: m.properties.as_bytes().to_vec(),
-                body: m.body.to_vec(),
+                tags: m.tags,
+                keys: m.keys,
+                properties: m.properties.into_bytes(),
+                body: m.body,
                 copy_of: m.copy_of,
             })
             .collect();
@@ -67,8 +68,10 @@ impl MessageHooks for PluginMessageHooks {
                 queue_id: o.queue_id,
                 tags: o.tags,
                 keys: o.keys,
-                properties: String::from_utf8_lossy(&o.properties).into_owned(),
-                body: Bytes::from(o.body),
+                // Unchanged (or rewritten as UTF-8) properties convert without a copy.
+                properties: String::from_utf8(o.properties)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+                body: o.body,
                 copy_of: o.copy_of,
             })
             .collect();

@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 use rand::Rng;
-use wasmq_protocol::message::{decode_batch, decode_properties, encode_properties, keys};
+use wasmq_protocol::message::properties::{NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR};
+use wasmq_protocol::message::{decode_batch, decode_properties, keys};
 use wasmq_protocol::{RemotingCommand, ResponseCode};
 use wasmq_store::{MessageToStore, PutResult, PutStatus};
 
@@ -56,15 +57,21 @@ pub(crate) async fn send_through_hooks(
     req: Checked<'_>,
     body: Bytes,
 ) -> RemotingCommand {
-    let h = req.request;
-    let topic = req.target.topic.topic_name.clone();
-    let items: Vec<Item> = if h.batch {
+    let Checked {
+        request: h,
+        target,
+        props: request_props,
+        peer,
+        wait_store_ok,
+    } = req;
+    let topic = target.topic.topic_name.clone();
+    let mut items: Vec<Item> = if h.batch {
         match decode_batch(&body) {
             Ok(items) => items
                 .into_iter()
                 .map(|it| {
                     let mut p = decode_properties(&it.properties);
-                    p.extend(req.props.iter().cloned());
+                    p.extend(request_props.iter().cloned());
                     (it.flag, it.body, p)
                 })
                 .collect(),
@@ -76,16 +83,16 @@ pub(crate) async fn send_through_hooks(
             }
         }
     } else {
-        vec![(h.flag, body, req.props.clone())]
+        vec![(h.flag, body, request_props)]
     };
     let mut batch: Vec<IngressMessage> = items
         .iter()
         .map(|(_, body, p)| IngressMessage {
             topic: topic.clone(),
-            queue_id: req.target.queue_id,
+            queue_id: target.queue_id,
             tags: get(p, keys::TAGS).unwrap_or_default().to_owned(),
             keys: get(p, keys::KEYS).unwrap_or_default().to_owned(),
-            properties: encode_properties(p.iter().map(|(k, v)| (k, v))),
+            properties: encode_sized(p),
             body: body.clone(),
             copy_of: None,
         })
@@ -101,6 +108,8 @@ pub(crate) async fn send_through_hooks(
             format!("message rejected by an ingress plugin: {reason}"),
         );
     }
+    // An original's decoded properties can be moved out for it only when no copy needs them too.
+    let has_copies = batch.iter().any(|m| m.copy_of.is_some());
     let mut tally = crate::metrics::InTally::new(b, &topic);
     let mut results: Vec<PutResult> = Vec::new();
     let mut first_queue = None;
@@ -110,13 +119,28 @@ pub(crate) async fn send_through_hooks(
         }
         let origin = m.copy_of.unwrap_or(i);
         let flag = items.get(origin).map_or(h.flag, |(f, _, _)| *f);
-        let (msg_topic, queue_id) = match place(b, req.target, &m) {
+        let (msg_topic, queue_id) = match place(b, target, &m) {
             Ok(p) => p,
             Err(resp) => return *resp,
         };
-        let mut props = decode_properties(&m.properties);
+        let mut props = match items.get_mut(origin) {
+            // Hooks left properties, tags and keys as they were (filters never change them):
+            // decoding them back would give the pairs we already have, minus those the encoding
+            // drops (`valid_pair` below).
+            Some((_, _, sent)) if unchanged(&m, sent) => {
+                let mut p = if has_copies {
+                    sent.clone()
+                } else {
+                    std::mem::take(sent)
+                };
+                p.retain(|(k, v)| valid_pair(k, v));
+                p
+            }
+            _ => decode_properties(&m.properties),
+        };
+        // TAGS and KEYS are stored last, as the hooks left them.
+        props.retain(|(k, _)| k != keys::TAGS && k != keys::KEYS);
         for (k, v) in [(keys::TAGS, &m.tags), (keys::KEYS, &m.keys)] {
-            props.retain(|(pk, _)| pk != k);
             if !v.is_empty() {
                 props.push((k.to_owned(), v.clone()));
             }
@@ -130,18 +154,18 @@ pub(crate) async fn send_through_hooks(
             tags_code: wasmq_protocol::message::tags_hash_code(&m.tags),
             keys: m.keys.clone(),
             uniq_key: get(&props, keys::UNIQ_KEY).map(str::to_owned),
-            properties: encode_properties(props.iter().map(|(k, v)| (k, v))),
+            properties: encode_sized(&props),
             topic: msg_topic,
             queue_id,
             flag,
             body: m.body,
             sys_flag: h.sys_flag,
             born_timestamp: h.born_timestamp,
-            born_host: req.peer,
+            born_host: peer,
             store_host: b.store_host,
             reconsume_times: h.reconsume_times,
             prepared_transaction_offset: 0,
-            wait_store_ok: req.wait_store_ok,
+            wait_store_ok,
         };
         let is_copy = m.copy_of.is_some();
         let put = b.store.put_message(msg).await;
@@ -161,7 +185,7 @@ pub(crate) async fn send_through_hooks(
             Err(e) if is_copy => {
                 tracing::warn!(topic = %topic, cause = %e, "storing a plugin-added copy failed");
             }
-            Err(e) => return respond(b, Err(e), req.target.queue_id, req.wait_store_ok),
+            Err(e) => return respond(b, Err(e), target.queue_id, wait_store_ok),
         }
     }
     let Some(first) = results.first() else {
@@ -169,7 +193,7 @@ pub(crate) async fn send_through_hooks(
         let mut r = RemotingCommand::success().with_header(
             &wasmq_protocol::header::broker::SendMessageResponseHeader {
                 msg_id: String::new(),
-                queue_id: req.target.queue_id,
+                queue_id: target.queue_id,
                 queue_offset: -1,
                 transaction_id: None,
             },
@@ -199,9 +223,64 @@ pub(crate) async fn send_through_hooks(
     respond(
         b,
         Ok(combined),
-        first_queue.unwrap_or(req.target.queue_id),
-        req.wait_store_ok,
+        first_queue.unwrap_or(target.queue_id),
+        wait_store_ok,
     )
+}
+
+/// Whether the hooks returned `m` with the properties, tags and keys they were given for `sent`
+/// (compared without re-encoding or decoding anything).
+fn unchanged(m: &IngressMessage, sent: &[(String, String)]) -> bool {
+    m.tags == get(sent, keys::TAGS).unwrap_or_default()
+        && m.keys == get(sent, keys::KEYS).unwrap_or_default()
+        && encodes_to(sent, &m.properties)
+}
+
+/// A pair `encode_properties` keeps: name and value non-empty and without a separator. For such
+/// pairs, decoding the encoding gives the pairs back (and every decoded pair is one).
+fn valid_pair(k: &str, v: &str) -> bool {
+    // The separators are ASCII: a byte scan finds them.
+    let valid = |s: &str| !s.is_empty() && !s.bytes().any(|b| b == 1 || b == 2);
+    valid(k) && valid(v)
+}
+
+/// `encode_properties(pairs)`, allocated once at its final size (it runs twice per message here).
+fn encode_sized(pairs: &[(String, String)]) -> String {
+    let valid = || pairs.iter().filter(|(k, v)| valid_pair(k, v));
+    let mut out = String::with_capacity(valid().map(|(k, v)| k.len() + v.len() + 2).sum());
+    for (k, v) in valid() {
+        if !out.is_empty() {
+            out.push(PROPERTY_SEPARATOR);
+        }
+        out.push_str(k);
+        out.push(NAME_VALUE_SEPARATOR);
+        out.push_str(v);
+    }
+    out
+}
+
+/// Whether `encode_properties(pairs)` equals `encoded`, without building it.
+fn encodes_to(pairs: &[(String, String)], encoded: &str) -> bool {
+    let mut rest = encoded;
+    let mut first = true;
+    for (k, v) in pairs.iter().filter(|(k, v)| valid_pair(k, v)) {
+        if !first {
+            match rest.strip_prefix(PROPERTY_SEPARATOR) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        }
+        first = false;
+        match rest
+            .strip_prefix(k.as_str())
+            .and_then(|r| r.strip_prefix(NAME_VALUE_SEPARATOR))
+            .and_then(|r| r.strip_prefix(v.as_str()))
+        {
+            Some(r) => rest = r,
+            None => return false,
+        }
+    }
+    rest.is_empty()
 }
 
 /// Where a kept message goes: its (possibly re-routed) topic, created from TBW102 if allowed,
@@ -240,4 +319,59 @@ fn place(
         rand::thread_rng().gen_range(0..cfg.write_queue_nums.max(1))
     };
     Ok((cfg.topic_name, queue_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmq_protocol::message::encode_properties;
+
+    /// Every property list of up to two pairs over names / values that are empty, carry a
+    /// separator, or are ordinary.
+    fn lists() -> Vec<Vec<(String, String)>> {
+        let parts = ["", "a", "TAGS", "k\u{1}x", "v\u{2}", "é", "12"];
+        let pairs: Vec<(String, String)> = parts
+            .iter()
+            .flat_map(|k| parts.iter().map(|v| (k.to_string(), v.to_string())))
+            .collect();
+        let mut out = vec![Vec::new()];
+        for a in &pairs {
+            out.push(vec![a.clone()]);
+            for b in &pairs {
+                out.push(vec![a.clone(), b.clone()]);
+            }
+        }
+        out
+    }
+
+    /// `encode_sized` is `encode_properties`, `encodes_to` is `encode_properties(..) == ..` without
+    /// the allocation, and the pairs the
+    /// fast path keeps are what decoding the encoding gives back, so it stores the same bytes.
+    #[test]
+    fn encodes_to_agrees_with_the_codec() {
+        let all = lists();
+        let short: Vec<String> = all
+            .iter()
+            .filter(|l| l.len() < 2)
+            .map(|l| encode_properties(l.iter().map(|(k, v)| (k, v))))
+            .collect();
+        for p in &all {
+            let encoded = encode_properties(p.iter().map(|(k, v)| (k, v)));
+            assert_eq!(encode_sized(p), encoded, "{p:?}");
+            assert!(encodes_to(p, &encoded), "{p:?}");
+            for theirs in &short {
+                assert_eq!(
+                    encodes_to(p, theirs),
+                    encoded == *theirs,
+                    "{p:?} vs {theirs:?}"
+                );
+            }
+            let kept: Vec<_> = p
+                .iter()
+                .filter(|(k, v)| valid_pair(k, v))
+                .cloned()
+                .collect();
+            assert_eq!(decode_properties(&encoded), kept, "{p:?}");
+        }
+    }
 }

@@ -1,8 +1,6 @@
 //! Subscription groups (`SubscriptionGroupManager`): looked up or auto-created by heartbeats,
 //! pulls and send-backs, persisted in `config/subscriptionGroup.json`.
 
-use std::path::PathBuf;
-
 use parking_lot::RwLock;
 use wasmq_protocol::body::broker::{SubscriptionGroupConfig, SubscriptionGroupWrapper};
 use wasmq_protocol::body::namesrv::DataVersion;
@@ -27,7 +25,7 @@ const BUILT_IN: &[&str] = &[
 /// The subscription-group table.
 #[derive(Debug)]
 pub struct GroupTable {
-    path: PathBuf,
+    file: persist::JsonFile,
     /// `autoCreateSubscriptionGroup`, changeable at run time.
     auto_create: std::sync::atomic::AtomicBool,
     retry_max_times: i32,
@@ -57,7 +55,7 @@ impl GroupTable {
             w.data_version = saved.data_version;
         }
         Ok(Self {
-            path,
+            file: persist::JsonFile::new(path),
             auto_create: std::sync::atomic::AtomicBool::new(config.auto_create_subscription_group),
             retry_max_times: config.max_reconsume_times,
             inner: RwLock::new(w),
@@ -133,7 +131,6 @@ impl GroupTable {
 
     /// Writes `config/subscriptionGroup.json`.
     pub fn persist(&self) -> Result<(), BrokerError> {
-        let s = self.snapshot();
-        persist::save(&self.path, &s)
+        self.file.save_with(|| self.snapshot())
     }
 }

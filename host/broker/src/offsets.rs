@@ -2,7 +2,6 @@
 //! and flushed to `config/consumerOffset.json` periodically and at shutdown.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::Mutex;
@@ -15,7 +14,7 @@ use crate::persist;
 /// The offset table.
 #[derive(Debug)]
 pub struct OffsetTable {
-    path: PathBuf,
+    file: persist::JsonFile,
     table: Mutex<BTreeMap<String, BTreeMap<i32, i64>>>,
     dirty: AtomicBool,
 }
@@ -32,7 +31,7 @@ impl OffsetTable {
             .map(|w| w.offset_table)
             .unwrap_or_default();
         Ok(Self {
-            path,
+            file: persist::JsonFile::new(path),
             table: Mutex::new(table),
             dirty: AtomicBool::new(false),
         })
@@ -75,8 +74,7 @@ impl OffsetTable {
         if !self.dirty.swap(false, Ordering::AcqRel) {
             return Ok(());
         }
-        let snapshot = self.snapshot();
-        persist::save(&self.path, &snapshot).inspect_err(|_| {
+        self.file.save_with(|| self.snapshot()).inspect_err(|_| {
             self.dirty.store(true, Ordering::Release);
         })
     }

@@ -8,7 +8,41 @@ use serde::de::DeserializeOwned;
 
 use crate::error::BrokerError;
 
+/// One config file and the right to write it: saves are serialized, and each takes its snapshot
+/// while it holds that right, so the file always ends with the newest state.
+///
+/// Without it two concurrent saves (say, two pulls auto-creating the same group) share one
+/// `f.tmp`: the second rename finds it gone (ENOENT answered to a client), or an older snapshot
+/// is renamed last.
+#[derive(Debug)]
+pub struct JsonFile {
+    path: PathBuf,
+    writing: parking_lot::Mutex<()>,
+}
+
+impl JsonFile {
+    /// The file at `path` (not touched until the first save).
+    pub fn new(path: PathBuf) -> Self {
+        JsonFile {
+            path,
+            writing: parking_lot::Mutex::new(()),
+        }
+    }
+
+    /// Reads it (or its `.bak`); `Ok(None)` when neither exists.
+    pub fn load<T: DeserializeOwned>(&self) -> Result<Option<T>, BrokerError> {
+        load(&self.path)
+    }
+
+    /// Takes `snapshot()` and writes it, one save at a time.
+    pub fn save_with<T: Serialize>(&self, snapshot: impl FnOnce() -> T) -> Result<(), BrokerError> {
+        let _one_writer = self.writing.lock();
+        save(&self.path, &snapshot())
+    }
+}
+
 /// Writes `value` as JSON to `path` atomically (tmp + rename), keeping the old file as `.bak`.
+/// Callers that can save concurrently go through [`JsonFile`].
 pub fn save<T: Serialize>(path: &Path, value: &T) -> Result<(), BrokerError> {
     let json = serde_json::to_vec_pretty(value).map_err(|e| BrokerError::Config {
         path: path.to_owned(),
@@ -67,6 +101,30 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn concurrent_saves_never_fail_and_the_last_state_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = std::sync::Arc::new(JsonFile::new(dir.path().join("config/g.json")));
+        let state = std::sync::Arc::new(parking_lot::Mutex::new(BTreeMap::<String, u32>::new()));
+        let writers: Vec<_> = (0..8u32)
+            .map(|t| {
+                let (file, state) = (file.clone(), state.clone());
+                std::thread::spawn(move || {
+                    for i in 0..50u32 {
+                        state.lock().insert(format!("t{t}"), i);
+                        file.save_with(|| state.lock().clone()).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        let saved: BTreeMap<String, u32> = file.load().unwrap().unwrap();
+        assert_eq!(saved, *state.lock());
+        assert_eq!(saved.values().copied().collect::<Vec<_>>(), vec![49; 8]);
+    }
 
     #[test]
     fn save_keeps_bak_and_load_falls_back() {

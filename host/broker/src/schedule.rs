@@ -3,7 +3,6 @@
 //! passed. One task per level; progress persisted in `config/delayOffset.json` every 10 s.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -30,7 +29,7 @@ const RETRY_AFTER_ERROR: Duration = Duration::from_secs(10);
 /// `level -> next queue offset of SCHEDULE_TOPIC_XXXX queue level-1`.
 #[derive(Debug)]
 pub struct DelayOffsets {
-    path: PathBuf,
+    file: persist::JsonFile,
     table: Mutex<BTreeMap<i32, i64>>,
     dirty: AtomicBool,
 }
@@ -43,7 +42,7 @@ impl DelayOffsets {
             .map(|w| w.offset_table)
             .unwrap_or_default();
         Ok(Self {
-            path,
+            file: persist::JsonFile::new(path),
             table: Mutex::new(table),
             dirty: AtomicBool::new(false),
         })
@@ -70,7 +69,7 @@ impl DelayOffsets {
         if !self.dirty.swap(false, Ordering::AcqRel) {
             return Ok(());
         }
-        persist::save(&self.path, &self.snapshot()).inspect_err(|_| {
+        self.file.save_with(|| self.snapshot()).inspect_err(|_| {
             self.dirty.store(true, Ordering::Release);
         })
     }

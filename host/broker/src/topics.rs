@@ -5,7 +5,6 @@
 //! `topics.json` under `wasmqTopicRetention` (Java brokers ignore the key).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
@@ -127,7 +126,7 @@ struct TopicsFile {
 /// The topic table. Reads take a shared lock; changes are rare (creation, admin).
 #[derive(Debug)]
 pub struct TopicTable {
-    path: PathBuf,
+    file: persist::JsonFile,
     inner: RwLock<TopicConfigSerializeWrapper>,
     retention: RwLock<BTreeMap<String, RetentionSetting>>,
     changed: Notify,
@@ -184,7 +183,7 @@ impl TopicTable {
                 .retain(|t, r| wrapper.topic_config_table.contains_key(t) && !r.is_unlimited());
         }
         Ok(Self {
-            path,
+            file: persist::JsonFile::new(path),
             inner: RwLock::new(wrapper),
             retention: RwLock::new(retention),
             changed: Notify::new(),
@@ -335,11 +334,10 @@ impl TopicTable {
 
     /// Writes `config/topics.json`.
     pub fn persist(&self) -> Result<(), BrokerError> {
-        let file = TopicsFile {
+        self.file.save_with(|| TopicsFile {
             wrapper: self.snapshot(),
             wasmq_topic_retention: self.retention.read().clone(),
-        };
-        persist::save(&self.path, &file)
+        })
     }
 
     fn after_change(&self) -> Result<(), BrokerError> {

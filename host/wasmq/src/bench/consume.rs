@@ -204,20 +204,31 @@ async fn pull_queue(
             .request(req, TIMEOUT + Duration::from_millis(p.suspend_ms as u64))
             .await?;
         let took = sent.elapsed().as_micros() as u64;
+        // The header is there only on the codes a client reads it for (as Java's
+        // processPullResponse): anything else is an error named by its code and remark.
         let code = resp.response_code();
+        if !matches!(
+            code,
+            Some(
+                ResponseCode::Success
+                    | ResponseCode::PullNotFound
+                    | ResponseCode::PullRetryImmediately
+            )
+        ) {
+            bail!(
+                "pull answered code {} ({})",
+                resp.code,
+                resp.remark.as_deref().unwrap_or("")
+            );
+        }
         let r: PullMessageResponseHeader = resp.decode_header()?;
         match code {
-            Some(ResponseCode::Success) => {}
             Some(ResponseCode::PullNotFound) if p.suspend_ms == 0 => return Ok(()),
             Some(ResponseCode::PullNotFound | ResponseCode::PullRetryImmediately) => {
                 offset = offset.max(r.next_begin_offset);
                 continue;
             }
-            _ => bail!(
-                "pull answered code {} ({})",
-                resp.code,
-                resp.remark.as_deref().unwrap_or("")
-            ),
+            _ => {}
         }
         if let Ok(mut h) = shared.pull_us.lock() {
             h.record(took)?;

@@ -18,6 +18,11 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command};
 
+/// mimalloc instead of glibc's malloc: a profile of the send path put glibc malloc/free at about
+/// 17 % of the broker's CPU (per-request headers, property strings, response frames).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();

@@ -24,6 +24,17 @@ pub enum BrokerRole {
     Slave,
 }
 
+impl BrokerRole {
+    /// Java's name, as `broker.conf` and runtime info spell it.
+    pub fn java_name(self) -> &'static str {
+        match self {
+            BrokerRole::AsyncMaster => "ASYNC_MASTER",
+            BrokerRole::SyncMaster => "SYNC_MASTER",
+            BrokerRole::Slave => "SLAVE",
+        }
+    }
+}
+
 /// Broker settings; field names are the `broker.conf` keys.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]

@@ -258,6 +258,7 @@ async fn a_full_disk_refuses_sends_with_14_while_pulls_work() {
     assert!(oldest > 1_600_000_000_000, "{oldest}");
     // The one pull above handed out one message; rates come as Java's "10s 60s 600s".
     assert_eq!(t["table"]["msgGetTotalTodayNow"], "1");
+    assert_eq!(t["table"]["brokerRole"], "ASYNC_MASTER", "Java's spelling");
     for key in ["putTps", "getTransferedTps"] {
         let rates: Vec<f64> = t["table"][key]
             .as_str()

@@ -218,7 +218,7 @@ pub fn runtime_info(b: &Broker, _req: Request<NoHeader>) -> RemotingCommand {
     put("pullHeldCount", b.holds.held().to_string());
     put("consumerGroupCount", consumers.to_string());
     put("producerGroupCount", producers.to_string());
-    put("brokerRole", format!("{:?}", b.config.load().broker_role));
+    put("brokerRole", b.config.load().broker_role.java_name().into());
     // Java's key: the commit-log partition's used fraction; -1 when it cannot be measured.
     put(
         "commitLogDiskRatio",

@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use serde::{Deserialize, Serialize};
 use wasmq_broker::hooks::{
     ConsumedMessage, IngressMessage, IngressVerdict, MessageHooks, PluginAdmin,
 };
@@ -15,6 +14,7 @@ use wasmq_plugin_host::{
     BindingMetrics, BrokerData, FileInfo, FileKind, MessageView, OwnedMessage, PluginHost,
     QueueData, RetentionDecision, RouteView, Verdict,
 };
+use wasmq_protocol::body::broker::{BindingRow, PluginList};
 use wasmq_protocol::body::namesrv::{self as body, TopicRouteData};
 use wasmq_store::{ExpiringFile, ExpiringFileKind, RetentionAdvisor, TopicRetention};
 
@@ -117,51 +117,6 @@ impl MessageHooks for PluginMessageHooks {
 
 /// How often the broker logs every binding's metrics.
 pub const METRICS_LOG_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// One binding as WASMQ_PLUGIN_LIST (9000) answers it: name, plugin, hook, topics, state and
-/// the metrics `wasmq admin plugins` prints.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-pub struct BindingRow {
-    /// Binding name.
-    pub binding: String,
-    /// Plugin file stem.
-    pub plugin: String,
-    /// Plugin version (from `describe`).
-    pub version: String,
-    /// Hook kind (`ingress-filter`, ...).
-    pub hook: String,
-    /// Topic globs.
-    pub topics: Vec<String>,
-    /// Whether the binding runs.
-    pub enabled: bool,
-    /// Calls made.
-    pub calls: u64,
-    /// Messages passed in.
-    pub messages: u64,
-    /// Time spent in the plugin, ns.
-    pub nanos: u64,
-    /// Messages rejected.
-    pub rejects: u64,
-    /// Messages discarded.
-    pub discards: u64,
-    /// Traps.
-    pub traps: u64,
-    /// Fuel consumed.
-    pub fuel: u64,
-    /// All failures (traps, fuel and memory exhaustion, plugin errors).
-    pub failures: u64,
-}
-
-/// The body of WASMQ_PLUGIN_LIST.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-pub struct PluginList {
-    /// Plugin set generation (increases on every reload).
-    pub generation: u64,
-    /// Active bindings, in bindings-file order.
-    pub bindings: Vec<BindingRow>,
-}
 
 fn row(m: &BindingMetrics, topics: Vec<String>) -> BindingRow {
     BindingRow {

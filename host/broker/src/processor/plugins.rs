@@ -4,20 +4,11 @@
 //! changes its `enabled`). Both need a [`crate::hooks::PluginAdmin`] installed on the broker.
 
 use wasmq_protocol::header::NoHeader;
+use wasmq_protocol::header::broker::PluginSetEnabledRequestHeader;
 use wasmq_protocol::{RemotingCommand, ResponseCode};
 use wasmq_remoting::Request;
 
 use crate::broker::Broker;
-
-wasmq_protocol::command_header! {
-    /// WASMQ_PLUGIN_SET_ENABLED (9001).
-    pub struct PluginSetEnabledRequestHeader {
-        /// The binding's name (as in plugins.toml, default `<plugin>/<hook>`).
-        binding: String => "binding",
-        /// On (true) or off (false).
-        enabled: bool => "enabled",
-    }
-}
 
 const NO_ADMIN: &str = "this broker runs without a plugin host";
 

@@ -230,6 +230,53 @@ pub struct CheckClientRequestBody {
     pub subscription_data: Option<SubscriptionData>,
 }
 
+// wasmq extensions (request codes 9000 / 9001).
+
+/// One plugin binding as WASMQ_PLUGIN_LIST (9000) answers it: name, plugin, hook, topics,
+/// state and the metrics `wasmq admin plugins` prints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BindingRow {
+    /// Binding name.
+    pub binding: String,
+    /// Plugin file stem.
+    pub plugin: String,
+    /// Plugin version (from `describe`).
+    pub version: String,
+    /// Hook kind (`ingress-filter`, ...).
+    pub hook: String,
+    /// Topic globs.
+    pub topics: Vec<String>,
+    /// Whether the binding runs.
+    pub enabled: bool,
+    /// Calls made.
+    pub calls: u64,
+    /// Messages passed in.
+    pub messages: u64,
+    /// Time spent in the plugin, ns.
+    pub nanos: u64,
+    /// Messages rejected.
+    pub rejects: u64,
+    /// Messages discarded.
+    pub discards: u64,
+    /// Traps.
+    pub traps: u64,
+    /// Fuel consumed.
+    pub fuel: u64,
+    /// All failures (traps, fuel and memory exhaustion, plugin errors).
+    pub failures: u64,
+}
+
+/// The body of WASMQ_PLUGIN_LIST.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PluginList {
+    /// Plugin set generation (increases on every reload).
+    pub generation: u64,
+    /// Active bindings, in bindings-file order.
+    pub bindings: Vec<BindingRow>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -356,3 +356,13 @@ crate::command_header! {
         store_timestamp: i64 => "storeTimestamp",
     }
 }
+
+crate::command_header! {
+    /// WASMQ_PLUGIN_SET_ENABLED (9001).
+    pub struct PluginSetEnabledRequestHeader {
+        /// The binding's name (as in plugins.toml, default `<plugin>/<hook>`).
+        binding: String => "binding",
+        /// On (true) or off (false).
+        enabled: bool => "enabled",
+    }
+}

@@ -161,7 +161,9 @@ async function full(page, a) {
 
   state = await open(page, '#/throughput');
   // The chart redraws every 2 s; wait for a drawn line (two samples of the broker's counters).
-  const drawn = await page.waitForSelector('svg[data-test="chart-svg"] path[data-series]', { timeout: WAIT_MS }).then(() => true, () => false);
+  // 'attached', not Playwright's default 'visible': a quiet broker's line is flat at 0, a path
+  // with an empty bounding box, which Playwright counts as invisible although it is drawn.
+  const drawn = await page.waitForSelector('svg[data-test="chart-svg"] path[data-series]', { state: 'attached', timeout: WAIT_MS }).then(() => true, () => false);
   emit({ event: 'page', page: 'throughput', state, banner: await bannerText(page), drawn,
     series: await page.$$eval('svg[data-test="chart-svg"] path[data-series]', ps => ps.map(p => p.dataset.series)) });
   await screenshot(page, a.out, 'throughput');

@@ -153,19 +153,10 @@ impl Admin {
     }
 }
 
-/// Parses `key=value` lines (Java properties text: `#`/`!` comments, `=` or `:` separators).
+/// Parses `key=value` lines (Java properties text) into a sorted map.
 pub fn parse_properties(text: &str) -> BTreeMap<String, String> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('!'))
-        .filter_map(|l| {
-            let at = l.find(['=', ':'])?;
-            let (k, v) = l.split_at(at);
-            Some((
-                k.trim().to_owned(),
-                v.get(1..).unwrap_or("").trim().to_owned(),
-            ))
-        })
+    wasmq_protocol::body::parse_properties(text)
+        .into_iter()
         .collect()
 }
 

@@ -142,17 +142,7 @@ impl NamesrvConfig {
     }
 }
 
-/// Parses Java properties text (`k=v` or `k:v` lines, `#`/`!` comments) into pairs.
-pub fn parse_properties(text: &str) -> Vec<(String, String)> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('!'))
-        .filter_map(|l| {
-            let (k, v) = l.split_once(['=', ':'])?;
-            Some((k.trim().to_owned(), v.trim().to_owned()))
-        })
-        .collect()
-}
+pub use wasmq_protocol::body::parse_properties;
 
 /// Replaces a leading `~` (alone or followed by `/`) with `$HOME`.
 pub fn expand_home(path: &str) -> PathBuf {

@@ -11,21 +11,7 @@ use wasmq_remoting::Request;
 
 use crate::broker::Broker;
 
-/// Parses a Java properties text: `key=value` (or `key:value`) lines, `#`/`!` comments.
-pub fn parse_properties(text: &str) -> Vec<(String, String)> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('!'))
-        .filter_map(|l| {
-            let at = l.find(['=', ':'])?;
-            let (k, v) = l.split_at(at);
-            Some((
-                k.trim().to_owned(),
-                v.get(1..).unwrap_or("").trim().to_owned(),
-            ))
-        })
-        .collect()
-}
+pub use wasmq_protocol::body::parse_properties;
 
 /// UPDATE_BROKER_CONFIG (25).
 pub fn update(b: &Broker, req: Request<NoHeader>) -> RemotingCommand {
